@@ -1,0 +1,60 @@
+"""The audit log, for admins."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.audit import service
+from app.audit.schemas import AuditRead
+from app.auth.dependencies import CurrentAdmin
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.http_cache import model_response
+from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.params import MAX_ID
+
+router = APIRouter(prefix="/v1/audit", tags=["admin"])
+
+
+@router.get(
+    "",
+    summary="Read the audit log",
+    response_model=Page[AuditRead],
+    responses=problem_responses(401, 403, 422),
+)
+async def list_(
+    request: Request,
+    session: SessionDep,
+    _actor: CurrentAdmin,
+    entity: Annotated[
+        str | None, Query(max_length=32, description="Only writes to this kind of entity.")
+    ] = None,
+    entity_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only writes to this entity id.")
+    ] = None,
+    who: Annotated[
+        str | None, Query(max_length=200, description="Only writes by this key name.")
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="Only writes at or after this time (RFC 3339).")
+    ] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """List every write, newest first: who, when, action, entity, and its state before and after."""
+    if since is not None and since.tzinfo is None:
+        from datetime import UTC
+
+        since = since.replace(tzinfo=UTC)
+    items, next_cursor = await service.list_entries(
+        session,
+        entity=entity,
+        entity_id=entity_id,
+        who=who,
+        since=since,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = Page[AuditRead](items=list(items), next_cursor=next_cursor)
+    return model_response(request, page, public=False, headers=link_header(request, next_cursor))

@@ -1,0 +1,1 @@
+"""API keys: creation, hashing, roles and the bearer dependency."""

@@ -1,0 +1,47 @@
+"""The bearer-key dependencies that guard writes and admin routes."""
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth import service as key_service
+from app.auth.service import Actor
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+from app.vocabularies import Role
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key made with `citedb create-key` or `POST /v1/api-keys`.",
+)
+
+
+async def current_actor(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Actor:
+    """Return who is calling, from the bearer key; 401 when it is missing, unknown or revoked."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("This operation needs an API key: send `Authorization: Bearer <key>`.")
+    key = await key_service.get_active_by_secret(session, secret=credentials.credentials)
+    if key is None:
+        raise Unauthorized("The API key is not valid or has been revoked.")
+    return Actor(key_id=key.id, name=key.name, role=key.role)
+
+
+async def current_editor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    """Return the caller if it may curate content (editor or admin)."""
+    return actor
+
+
+async def current_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    """Return the caller if it is an admin; 403 otherwise."""
+    if actor.role != Role.admin:
+        raise Forbidden("This operation needs an admin key.")
+    return actor
+
+
+CurrentEditor = Annotated[Actor, Depends(current_editor)]
+CurrentAdmin = Annotated[Actor, Depends(current_admin)]

@@ -1,0 +1,62 @@
+"""Administration of API keys."""
+
+from fastapi import APIRouter, Request, Response
+
+from app.auth import service
+from app.auth.dependencies import CurrentAdmin
+from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.http_cache import model_response, write_response
+from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.params import KeyIdPath
+
+router = APIRouter(prefix="/v1/api-keys", tags=["admin"])
+
+
+@router.post(
+    "",
+    summary="Create an API key",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    responses=problem_responses(401, 403, 422),
+)
+async def create(data: ApiKeyCreate, session: SessionDep, actor: CurrentAdmin) -> Response:
+    """Create a key and show its secret once; only a hash of it is stored."""
+    created = await service.create(session, data=data, actor=actor)
+    return write_response(
+        created,
+        status_code=201,
+        headers={"Location": f"/v1/api-keys/{created.id}", "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "",
+    summary="List API keys",
+    response_model=Page[ApiKeyRead],
+    responses=problem_responses(401, 403, 422),
+)
+async def list_(
+    request: Request,
+    session: SessionDep,
+    _actor: CurrentAdmin,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """List keys, oldest first, with their names, roles and revocation times; never secrets."""
+    items, next_cursor = await service.list_keys(session, limit=limit, cursor=cursor)
+    page = Page[ApiKeyRead](items=list(items), next_cursor=next_cursor)
+    return model_response(request, page, public=False, headers=link_header(request, next_cursor))
+
+
+@router.delete(
+    "/{key_id}",
+    summary="Revoke an API key",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def revoke(key_id: KeyIdPath, session: SessionDep, actor: CurrentAdmin) -> Response:
+    """Revoke a key: requests that use it get 401 from now on."""
+    await service.revoke(session, key_id=key_id, actor=actor)
+    return Response(status_code=204)

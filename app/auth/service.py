@@ -1,0 +1,92 @@
+"""API keys: create, look up, list and revoke."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.auth.keys import generate_secret, hash_secret
+from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from app.errors import NotFound
+from app.models import ApiKey
+from app.models.base import utcnow
+from app.pagination import after, decode_cursor, encode_cursor
+from app.vocabularies import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is making a write: the key's id, name and role."""
+
+    key_id: int | None
+    name: str
+    role: Role
+
+
+class ApiKeyNotFound(NotFound):
+    """No API key with that id."""
+
+
+async def get_active_by_secret(session: AsyncSession, *, secret: str) -> ApiKey | None:
+    """Return the unrevoked key with this secret, or None."""
+    statement = select(ApiKey).where(
+        ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def create(
+    session: AsyncSession, *, data: ApiKeyCreate, actor: Actor | None
+) -> ApiKeyCreated:
+    """Create a key and return it with its secret, which is not stored."""
+    new = generate_secret()
+    key = ApiKey(name=data.name, role=data.role, prefix=new.prefix, secret_hash=new.secret_hash)
+    session.add(key)
+    await session.flush()
+    read = ApiKeyRead.model_validate(key)
+    await audit_service.record(
+        session,
+        actor=actor or Actor(key_id=key.id, name=key.name, role=key.role),
+        action="create",
+        entity="api_key",
+        entity_id=key.id,
+        before=None,
+        after=read,
+    )
+    return ApiKeyCreated(**read.model_dump(), secret=new.secret)
+
+
+async def list_keys(
+    session: AsyncSession, *, limit: int, cursor: str | None
+) -> tuple[Sequence[ApiKeyRead], str | None]:
+    """Return a page of keys, oldest first."""
+    statement = select(ApiKey).order_by(ApiKey.id).limit(limit + 1)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, "id", 1)
+        statement = statement.where(after([(ApiKey.id, False)], [last_id]))
+    keys = list((await session.execute(statement)).scalars())
+    next_cursor = encode_cursor("id", [keys[limit - 1].id]) if len(keys) > limit else None
+    return [ApiKeyRead.model_validate(key) for key in keys[:limit]], next_cursor
+
+
+async def revoke(session: AsyncSession, *, key_id: int, actor: Actor) -> None:
+    """Revoke a key; it stops working at once. Revoking a revoked key changes nothing."""
+    key = await session.get(ApiKey, key_id, with_for_update=True)
+    if key is None:
+        raise ApiKeyNotFound(f"No API key {key_id}.")
+    if key.revoked_at is not None:
+        return
+    before = ApiKeyRead.model_validate(key)
+    key.revoked_at = utcnow()
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="revoke",
+        entity="api_key",
+        entity_id=key.id,
+        before=before,
+        after=ApiKeyRead.model_validate(key),
+    )

@@ -1,0 +1,105 @@
+"""The ``citedb`` command line: migrate, seed, serve, create-key, import, export."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from alembic import command
+from rich.console import Console
+
+from app.auth import service as key_service
+from app.auth.schemas import ApiKeyCreate
+from app.config import get_settings
+from app.db import Database
+from app.meta.service import alembic_config
+from app.vocabularies import Role
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    name="citedb",
+    help="citedb: evidence behind health and fitness claims.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def run_with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` with the configured database, then close it."""
+
+    async def runner() -> T:
+        database = Database.from_settings(get_settings())
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(runner())
+
+
+@cli.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database schema to the newest revision (or the one given)."""
+    config = alembic_config(get_settings().database_url)
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, revision)
+    console.print(f"[green]schema at {revision}[/green]")
+
+
+@cli.command()
+def seed() -> None:
+    """Load the seed content (the glute-amnesia article) through the services; idempotent."""
+    from seed.loader import load_seed
+
+    report = run_with_database(lambda database: load_seed(database, console=console))
+    console.print(report)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default CITEDB_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default CITEDB_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes (CITEDB_WORKERS).")] = None,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        access_log=False,
+    )
+
+
+@cli.command("create-key")
+def create_key(
+    role: Annotated[Role, typer.Option(help="editor or admin.")],
+    name: Annotated[str, typer.Option(help="Who will use the key.")],
+) -> None:
+    """Create an API key and print its secret once (only a hash is stored)."""
+
+    async def work(database: Database) -> str:
+        async with database.write_sessions() as session, session.begin():
+            created = await key_service.create(
+                session, data=ApiKeyCreate(name=name, role=role), actor=None
+            )
+            return created.secret
+
+    secret = run_with_database(work)
+    console.print(f"created {role.value} key '{name}'. Store it now; it is not shown again:")
+    typer.echo(secret)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()

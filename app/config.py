@@ -1,0 +1,50 @@
+"""Settings, read from ``CITEDB_*`` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "citedb.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Runtime settings; every field is set by the ``CITEDB_`` variable of the same name."""
+
+    model_config = SettingsConfigDict(env_prefix="CITEDB_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL of the database (sqlite+aiosqlite or postgresql+asyncpg).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `citedb serve` listens on.")
+    port: int = Field(default=8000, description="Port `citedb serve` listens on.")
+    workers: int = Field(default=1, ge=1, description="Worker processes for `citedb serve`.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL used in ClaimReview `url` and reference links.",
+    )
+    cache_max_age: int = Field(
+        default=60, ge=0, description="`Cache-Control: max-age` of public GETs, in seconds."
+    )
+    max_body_bytes: int = Field(
+        default=5_000_000, ge=1024, description="Largest request body accepted (413 beyond)."
+    )
+    import_max_records: int = Field(
+        default=10_000, ge=1, description="Most records one bibliographic import accepts."
+    )
+    db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
+    log_level: str = Field(default="info", description="Log level of the server.")
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the configured database is SQLite."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

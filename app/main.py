@@ -1,0 +1,103 @@
+"""The FastAPI application: routers, error handlers and the OpenAPI document."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.audit.router import router as audit_router
+from app.auth.router import router as api_keys_router
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import Problem, install_error_handlers
+from app.meta.router import router as meta_router
+from app.middleware import BodySizeLimit
+from app.topics.router import router as topics_router
+
+DESCRIPTION = """
+citedb answers **"what does the evidence say about this claim?"** with the claim, its current
+verdict (rating and GRADE certainty), the studies that bear on it and a citable reference list.
+
+* Reads are public. Writes need an API key: press **Authorize** and paste
+  `cdb_…` (make the first one with `citedb create-key --role admin --name NAME`).
+* `{claim}` takes the numeric id or the slug; `{topic}` too.
+* Lists page with `limit` and the opaque `cursor` from `next_cursor` (also in the `Link`
+  header). Every GET has an `ETag`; send it back in `If-None-Match` for a 304, and in
+  `If-Match` on PATCH or DELETE to avoid overwriting someone else's change (412 if stale).
+* Errors are RFC 9457 `application/problem+json`.
+"""
+
+TAGS = [
+    {"name": "claims", "description": "Claims people make, with their verdicts."},
+    {"name": "studies", "description": "The works that bear on claims."},
+    {"name": "evidence", "description": "How a study bears on a claim."},
+    {"name": "topics", "description": "Subjects that group claims."},
+    {"name": "references", "description": "Citations and reference lists, ClaimReview."},
+    {"name": "curation", "description": "Bulk curation: bibliographic import."},
+    {"name": "admin", "description": "API keys, the audit log, export and restore."},
+    {"name": "meta", "description": "Health, readiness and statistics."},
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Name an operation ``<tag>-<handler>``, such as ``topics-create``."""
+    tag = str(route.tags[0]) if route.tags else "meta"
+    return f"{tag}-{route.name.rstrip('_').replace('_', '-')}"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (by default, those of the environment)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database.from_settings(settings)
+        try:
+            yield
+        finally:
+            await app.state.database.dispose()
+
+    app = FastAPI(
+        title="citedb",
+        version="1.0.0",
+        summary="Evidence behind health and fitness claims, with citable references.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in (meta_router, topics_router, api_keys_router, audit_router):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Make the Problem schema part of the OpenAPI components."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in problem.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components["Problem"] = problem
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    content.pop(
+                        "application/json", None
+                    ) if "application/problem+json" in content else None
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

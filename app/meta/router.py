@@ -1,0 +1,53 @@
+"""Liveness and readiness."""
+
+import logging
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from app.db import SessionDep
+from app.errors import ServiceUnavailable, problem_responses
+from app.meta import service
+
+router = APIRouter(tags=["meta"])
+logger = logging.getLogger("citedb")
+
+
+class Health(BaseModel):
+    """The process is up."""
+
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(BaseModel):
+    """The database is reachable and its schema is at the newest migration."""
+
+    status: str = Field(examples=["ready"])
+    schema_revision: str
+
+
+@router.get("/healthz", summary="Liveness", response_model=Health)
+async def healthz() -> Health:
+    """Answer 200 while the process is up; it does not touch the database."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz", summary="Readiness", response_model=Readiness, responses=problem_responses(503)
+)
+async def readyz(session: SessionDep, response: Response) -> Readiness:
+    """Answer 200 when the database is reachable and migrated to head; 503 with the reason."""
+    response.headers["Cache-Control"] = "no-store"
+    try:
+        revision = await service.schema_revision(session)
+    except Exception as exc:
+        logger.warning("readiness: database unreachable: %s", exc)
+        raise ServiceUnavailable("The database cannot be reached.") from exc
+    head = service.head_revision()
+    if revision is None:
+        raise ServiceUnavailable("The database has no schema: run `citedb migrate`.")
+    if revision != head:
+        raise ServiceUnavailable(
+            f"The schema is at revision {revision}, not {head}: run `citedb migrate`."
+        )
+    return Readiness(status="ready", schema_revision=revision)

@@ -1,0 +1,25 @@
+"""Every ORM model, re-exported so that Alembic sees the whole schema."""
+
+from app.models.api_keys import ApiKey
+from app.models.audit import AuditEntry
+from app.models.base import Base
+from app.models.claims import Claim, ClaimAlias, ClaimSlug
+from app.models.evidence import Evidence
+from app.models.studies import Study, StudyAuthor
+from app.models.topics import Topic, claim_topics
+from app.models.verdicts import Verdict
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Claim",
+    "ClaimAlias",
+    "ClaimSlug",
+    "Evidence",
+    "Study",
+    "StudyAuthor",
+    "Topic",
+    "Verdict",
+    "claim_topics",
+]

@@ -1,0 +1,23 @@
+"""Slugs: short, readable, URL-safe names made from text."""
+
+import re
+import unicodedata
+
+MAX_SLUG_LENGTH = 80
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def slugify(text: str, *, max_length: int = MAX_SLUG_LENGTH) -> str:
+    """Make a lower-case ASCII slug of ``text``, cut at a word boundary."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "item"
+
+
+def with_suffix(slug: str, number: int) -> str:
+    """Return ``slug`` made distinct by a number: ``slug-2``, ``slug-3``, …"""
+    suffix = f"-{number}"
+    return slug[: MAX_SLUG_LENGTH - len(suffix)] + suffix

@@ -1,0 +1,90 @@
+"""Topic endpoints."""
+
+from fastapi import APIRouter, Request, Response
+
+from app.auth.dependencies import CurrentEditor
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.http_cache import model_response, require_match, write_response
+from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.params import TopicPath
+from app.topics import service
+from app.topics.schemas import TopicCreate, TopicDetail, TopicRead, TopicUpdate
+
+router = APIRouter(prefix="/v1/topics", tags=["topics"])
+
+
+@router.get(
+    "",
+    summary="List topics",
+    response_model=Page[TopicRead],
+    responses=problem_responses(422),
+)
+async def list_(
+    request: Request, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> Response:
+    """List topics by name, each with the number of claims it tags."""
+    items, next_cursor = await service.list_topics(session, limit=limit, cursor=cursor)
+    page = Page[TopicRead](items=items, next_cursor=next_cursor)
+    return model_response(request, page, headers=link_header(request, next_cursor))
+
+
+@router.get(
+    "/{topic}",
+    summary="Get a topic with its claims",
+    response_model=TopicDetail,
+    responses=problem_responses(404, 422),
+)
+async def get(topic: TopicPath, request: Request, session: SessionDep) -> Response:
+    """Get one topic by id or slug, with its first 100 claims and a link to all of them."""
+    found = await service.get(session, ref=topic)
+    return model_response(request, await service.read(session, topic=found))
+
+
+@router.post(
+    "",
+    summary="Create a topic",
+    status_code=201,
+    response_model=TopicDetail,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create(data: TopicCreate, session: SessionDep, actor: CurrentEditor) -> Response:
+    """Create a topic. Tag claims with it through the claim's `topics` field."""
+    created = await service.create(session, data=data, actor=actor)
+    return write_response(
+        created, status_code=201, headers={"Location": f"/v1/topics/{created.slug}"}
+    )
+
+
+@router.patch(
+    "/{topic}",
+    summary="Change a topic",
+    response_model=TopicDetail,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def update(
+    topic: TopicPath, data: TopicUpdate, request: Request, session: SessionDep, actor: CurrentEditor
+) -> Response:
+    """Change a topic's name, slug or description; send `If-Match` to avoid lost updates."""
+    found = await service.get(session, ref=topic, for_update=True)
+    before = await service.read(session, topic=found)
+    require_match(request, before)
+    updated = await service.update(session, topic=found, before=before, data=data, actor=actor)
+    return write_response(updated)
+
+
+@router.delete(
+    "/{topic}",
+    summary="Delete a topic",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 412, 422),
+)
+async def delete(
+    topic: TopicPath, request: Request, session: SessionDep, actor: CurrentEditor
+) -> Response:
+    """Delete a topic; claims tagged with it lose the tag and are otherwise unchanged."""
+    found = await service.get(session, ref=topic, for_update=True)
+    before = await service.read(session, topic=found)
+    require_match(request, before)
+    await service.delete(session, topic=found, before=before, actor=actor)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""The seed content and its loader."""

@@ -1,0 +1,64 @@
+"""A real uvicorn server on a loopback port, in a thread, for the tests to call over HTTP."""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+
+
+@dataclass
+class LiveServer:
+    """The app under test, served on ``base_url``."""
+
+    app: FastAPI
+    base_url: str
+
+    @property
+    def database(self) -> Database:
+        """Return the engines the server uses."""
+        database: Database = self.app.state.database
+        return database
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[LiveServer]:
+    """Serve the app for ``settings`` until the block ends."""
+    app = create_app(settings)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="citedb-test-server", daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(app=app, base_url=base_url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
