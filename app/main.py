@@ -8,12 +8,16 @@ from fastapi.routing import APIRoute
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as api_keys_router
+from app.claims.router import router as claims_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import Problem, install_error_handlers
+from app.evidence.router import router as evidence_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit
+from app.studies.router import router as studies_router
 from app.topics.router import router as topics_router
+from app.verdicts.router import router as verdicts_router
 
 DESCRIPTION = """
 citedb answers **"what does the evidence say about this claim?"** with the claim, its current
@@ -70,7 +74,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for router in (meta_router, topics_router, api_keys_router, audit_router):
+    for router in (
+        claims_router,
+        verdicts_router,
+        evidence_router,
+        studies_router,
+        topics_router,
+        api_keys_router,
+        audit_router,
+        meta_router,
+    ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _register_problem_schema(app)

@@ -35,3 +35,6 @@ def as_id(value: str) -> int | None:
         number = int(value)
         return number if 1 <= number <= MAX_ID else 0
     return None
+
+
+VerdictIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The verdict's id.")]

@@ -2,11 +2,14 @@
 
 import logging
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from app.claims import service as claim_service
+from app.claims.schemas import Stats
 from app.db import SessionDep
 from app.errors import ServiceUnavailable, problem_responses
+from app.http_cache import model_response
 from app.meta import service
 
 router = APIRouter(tags=["meta"])
@@ -51,3 +54,9 @@ async def readyz(session: SessionDep, response: Response) -> Readiness:
             f"The schema is at revision {revision}, not {head}: run `citedb migrate`."
         )
     return Readiness(status="ready", schema_revision=revision)
+
+
+@router.get("/v1/stats", summary="Counts", response_model=Stats)
+async def stats(request: Request, session: SessionDep) -> Response:
+    """Count claims, studies, evidence and topics, and claims per current verdict rating."""
+    return model_response(request, await claim_service.stats(session))

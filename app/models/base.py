@@ -23,6 +23,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def same_as_created(context: Any) -> Any:
+    """Default ``updated_at`` to the row's ``created_at``, so a new row has one timestamp."""
+    return context.get_current_parameters()["created_at"]
+
+
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware.
 

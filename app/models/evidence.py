@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, utcnow, vocabulary, vocabulary_check
+from app.models.base import Base, same_as_created, utcnow, vocabulary, vocabulary_check
 from app.models.claims import Claim
 from app.models.studies import Study
 from app.vocabularies import Stance
@@ -27,7 +27,7 @@ class Evidence(Base):
     quote: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=same_as_created)
     version: Mapped[int] = mapped_column(default=1)
 
     claim: Mapped[Claim] = relationship(lazy="raise")

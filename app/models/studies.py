@@ -5,7 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, utcnow, vocabulary, vocabulary_check
+from app.models.base import Base, same_as_created, utcnow, vocabulary, vocabulary_check
 from app.vocabularies import Design, PublicationType
 
 
@@ -38,7 +38,7 @@ class Study(Base):
     retracted: Mapped[bool] = mapped_column(default=False)
     retraction_note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=same_as_created)
     version: Mapped[int] = mapped_column(default=1)
 
     authors: Mapped[list["StudyAuthor"]] = relationship(

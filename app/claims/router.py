@@ -1,0 +1,142 @@
+"""Claim endpoints: read, search and curate."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.auth.dependencies import CurrentEditor
+from app.claims import service
+from app.claims.dependencies import ClaimForUpdate, DeletedClaim, ValidClaim
+from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.http_cache import model_response, require_match, write_response
+from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.vocabularies import Certainty, Rating
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"])
+
+ClaimSort = Literal["relevance", "updated_at", "-updated_at", "statement"]
+
+
+@router.get(
+    "",
+    summary="Search and list claims",
+    response_model=Page[ClaimRead],
+    responses=problem_responses(422),
+)
+async def list_(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=500,
+            description="Free text or a question, e.g. `does sitting turn my glutes off?`; "
+            "matches statements, aliases and summaries with stemming, ranked by relevance.",
+        ),
+    ] = None,
+    topic: Annotated[
+        list[str] | None, Query(description="Only claims tagged with any of these topic slugs.")
+    ] = None,
+    verdict: Annotated[
+        list[Rating] | None, Query(description="Only claims whose current verdict is one of these.")
+    ] = None,
+    certainty: Annotated[
+        Certainty | None, Query(description="Only claims whose current verdict has it.")
+    ] = None,
+    sort: Annotated[
+        ClaimSort | None,
+        Query(description="`relevance` (the default with `q`), `-updated_at` (otherwise), ..."),
+    ] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Search claims by free text or a question, filter by topic and verdict, and page."""
+    items, next_cursor = await service.list_claims(
+        session,
+        q=q,
+        topics=topic or [],
+        verdicts=verdict or [],
+        certainty=certainty,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = Page[ClaimRead](items=items, next_cursor=next_cursor)
+    return model_response(request, page, headers=link_header(request, next_cursor))
+
+
+@router.get(
+    "/{claim}",
+    summary="Get a claim",
+    response_model=ClaimRead,
+    responses=problem_responses(404, 422),
+)
+async def get(claim: ValidClaim, request: Request, session: SessionDep) -> Response:
+    """Get a claim by id or slug with its current verdict and a summary of its evidence."""
+    return model_response(request, await service.read(session, claim=claim))
+
+
+@router.post(
+    "",
+    summary="Add a claim",
+    status_code=201,
+    response_model=ClaimRead,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create(data: ClaimCreate, session: SessionDep, actor: CurrentEditor) -> Response:
+    """Add a claim with its aliases and topics (by slug); the slug is made from the statement."""
+    created = await service.create(session, data=data, actor=actor)
+    return write_response(
+        created, status_code=201, headers={"Location": f"/v1/claims/{created.slug}"}
+    )
+
+
+@router.patch(
+    "/{claim}",
+    summary="Change a claim",
+    response_model=ClaimRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def update(
+    claim: ClaimForUpdate,
+    data: ClaimUpdate,
+    request: Request,
+    session: SessionDep,
+    actor: CurrentEditor,
+) -> Response:
+    """Change a claim's statement, aliases, summary or topics; send `If-Match`."""
+    before = await service.read(session, claim=claim)
+    require_match(request, before)
+    return write_response(
+        await service.update(session, claim=claim, before=before, data=data, actor=actor)
+    )
+
+
+@router.delete(
+    "/{claim}",
+    summary="Delete a claim",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 412, 422),
+)
+async def delete(
+    claim: ClaimForUpdate, request: Request, session: SessionDep, actor: CurrentEditor
+) -> Response:
+    """Soft-delete a claim: it disappears from reads, lists, search and stats until restored."""
+    before = await service.read(session, claim=claim)
+    require_match(request, before)
+    await service.delete_claim(session, claim=claim, before=before, actor=actor)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{claim}/restore",
+    summary="Restore a deleted claim",
+    response_model=ClaimRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def restore(claim: DeletedClaim, session: SessionDep, actor: CurrentEditor) -> Response:
+    """Bring a deleted claim back with its evidence and verdict history (409 if not deleted)."""
+    return write_response(await service.restore(session, claim=claim, actor=actor))

@@ -1,0 +1,106 @@
+"""Claim schemas."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from app.evidence.schemas import EvidenceSummary
+from app.slugs import SLUG_PATTERN
+from app.studies.schemas import reject_explicit_nulls
+from app.verdicts.schemas import VerdictRead
+
+
+def _distinct(values: list[str]) -> list[str]:
+    stripped = [value.strip() for value in values]
+    if any(not value for value in stripped):
+        raise ValueError("items must not be blank")
+    if len({value.casefold() for value in stripped}) != len(stripped):
+        raise ValueError("items must be distinct")
+    return stripped
+
+
+Aliases = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=300)]],
+    Field(max_length=50, description="Other phrasings of the claim."),
+    AfterValidator(_distinct),
+]
+TopicSlugs = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=80, pattern=SLUG_PATTERN)]],
+    Field(max_length=50, description="Slugs of existing topics."),
+    AfterValidator(_distinct),
+]
+
+CLAIM_EXAMPLE: dict[str, Any] = {
+    "statement": "Prolonged sitting switches your glutes off.",
+    "aliases": ["glute amnesia", "dead butt syndrome"],
+    "summary": "EMG studies find glute activity unchanged or higher in people with pain.",
+    "topics": ["glute-function"],
+}
+
+
+class ClaimCreate(BaseModel):
+    """A claim to add; the slug is made from the statement unless given."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CLAIM_EXAMPLE]})
+
+    statement: str = Field(min_length=3, max_length=500, description="One sentence, as said.")
+    slug: str | None = Field(default=None, min_length=1, max_length=80, pattern=SLUG_PATTERN)
+    aliases: Aliases = Field(default_factory=list)
+    summary: str | None = Field(default=None, max_length=5000)
+    topics: TopicSlugs = Field(default_factory=list)
+
+
+class ClaimUpdate(BaseModel):
+    """Changes to a claim: only the fields sent are changed. A new statement gets a new slug;
+    the old slug keeps working."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"aliases": ["glute amnesia", "gluteal inhibition"]}]},
+    )
+
+    statement: str | None = Field(default=None, min_length=3, max_length=500)
+    aliases: Aliases | None = None
+    summary: str | None = Field(default=None, max_length=5000)
+    topics: TopicSlugs | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> "ClaimUpdate":
+        reject_explicit_nulls(self, ("statement", "aliases", "topics"))
+        return self
+
+
+class TopicRef(BaseModel):
+    """A topic, referred to."""
+
+    slug: str
+    name: str
+
+
+class ClaimRead(BaseModel):
+    """A claim with its current verdict and a summary of its evidence."""
+
+    id: int
+    slug: str
+    statement: str
+    aliases: list[str]
+    summary: str | None
+    topics: list[TopicRef]
+    verdict: VerdictRead | None = Field(description="The current verdict, or null.")
+    evidence_summary: EvidenceSummary
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class Stats(BaseModel):
+    """Counts over the (undeleted) content."""
+
+    claims: int
+    studies: int
+    evidence: int
+    topics: int
+    verdicts: dict[str, int] = Field(
+        description="Claims per current verdict rating; `none` counts claims without a verdict."
+    )

@@ -1,0 +1,347 @@
+"""Claims: resolve, read, list and search, create, update, delete and restore; stats."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit import service as audit_service
+from app.auth.service import Actor
+from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, Stats, TopicRef
+from app.claims.search import ranked_matches, search_terms
+from app.errors import Conflict, InvalidInput, NotFound
+from app.evidence import service as evidence_service
+from app.evidence.schemas import EvidenceSummary
+from app.models import Claim, ClaimAlias, ClaimSlug, Evidence, Study, Topic, Verdict, claim_topics
+from app.models.base import utcnow
+from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.params import as_id
+from app.slugs import slugify, with_suffix
+from app.topics import service as topic_service
+from app.verdicts import service as verdict_service
+from app.vocabularies import Certainty, Rating
+
+CLAIM_SORTS = ("relevance", "updated_at", "-updated_at", "statement")
+
+
+class ClaimNotFound(NotFound):
+    """No (undeleted) claim with that id or slug."""
+
+
+class ClaimNotDeleted(Conflict):
+    """Only a deleted claim can be restored."""
+
+
+class DuplicateClaim(Conflict):
+    """A claim with that statement or slug exists."""
+
+
+def claim_url(claim: Claim) -> str:
+    """Return the canonical path of a claim."""
+    return f"/v1/claims/{claim.slug}"
+
+
+def _with_children(statement: Select[Any]) -> Select[Any]:
+    return statement.options(selectinload(Claim.aliases), selectinload(Claim.topics))
+
+
+async def resolve(
+    session: AsyncSession, *, ref: str, deleted: bool = False, for_update: bool = False
+) -> Claim:
+    """Return the claim with this id, slug or former slug; deleted claims only if ``deleted``."""
+    claim_id = as_id(ref)
+    if claim_id is not None:
+        condition = Claim.id == claim_id
+    else:
+        former = select(ClaimSlug.claim_id).where(ClaimSlug.slug == ref)
+        condition = or_(Claim.slug == ref, Claim.id.in_(former))
+    visibility = Claim.deleted_at.is_not(None) if deleted else Claim.deleted_at.is_(None)
+    statement = _with_children(select(Claim).where(condition, visibility))
+    if for_update:
+        statement = statement.with_for_update(of=Claim)
+    claim: Claim | None = (await session.execute(statement)).scalars().first()
+    if claim is None:
+        state = "deleted " if deleted else ""
+        raise ClaimNotFound(f"No {state}claim '{ref}'.")
+    return claim
+
+
+def _to_read(claim: Claim, verdict: Any, summary: EvidenceSummary) -> ClaimRead:
+    return ClaimRead(
+        id=claim.id,
+        slug=claim.slug,
+        statement=claim.statement,
+        aliases=[alias.alias for alias in claim.aliases],
+        summary=claim.summary,
+        topics=[TopicRef(slug=topic.slug, name=topic.name) for topic in claim.topics],
+        verdict=verdict,
+        evidence_summary=summary,
+        created_at=claim.created_at,
+        updated_at=claim.updated_at,
+        version=claim.version,
+    )
+
+
+async def read_many(session: AsyncSession, *, claims: Sequence[Claim]) -> list[ClaimRead]:
+    """Return the representations of claims (loaded with their children) in two more queries."""
+    ids = [claim.id for claim in claims]
+    verdicts = await verdict_service.current_for(session, claim_ids=ids)
+    summaries = await evidence_service.summaries(session, claim_ids=ids)
+    return [_to_read(claim, verdicts.get(claim.id), summaries[claim.id]) for claim in claims]
+
+
+async def read(session: AsyncSession, *, claim: Claim) -> ClaimRead:
+    """Return one claim's representation."""
+    return (await read_many(session, claims=[claim]))[0]
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def list_claims(
+    session: AsyncSession,
+    *,
+    q: str | None,
+    topics: Sequence[str],
+    verdicts: Sequence[Rating],
+    certainty: Certainty | None,
+    sort: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[ClaimRead], str | None]:
+    """Return a page of undeleted claims, searched, filtered and sorted."""
+    sort = sort or ("relevance" if q else "-updated_at")
+    if sort == "relevance" and not q:
+        raise InvalidInput("sort=relevance needs a search: add `q`.", loc=["query", "sort"])
+    statement = select(Claim).where(Claim.deleted_at.is_(None))
+    if topics:
+        tagged = (
+            select(claim_topics.c.claim_id)
+            .join(Topic, Topic.id == claim_topics.c.topic_id)
+            .where(Topic.slug.in_(topics))
+        )
+        statement = statement.where(Claim.id.in_(tagged))
+    if verdicts or certainty is not None:
+        current = select(Verdict.claim_id).where(Verdict.is_current)
+        if verdicts:
+            current = current.where(Verdict.rating.in_(verdicts))
+        if certainty is not None:
+            current = current.where(Verdict.certainty == certainty)
+        statement = statement.where(Claim.id.in_(current))
+
+    keys: list[SortKey]
+    if q:
+        terms = search_terms(q)
+        if not terms:
+            return [], None
+        ranked = ranked_matches(_dialect(session), terms).subquery("ranked")
+        statement = statement.join(ranked, ranked.c.claim_id == Claim.id).add_columns(
+            ranked.c.relevance
+        )
+        relevance = ranked.c.relevance
+    if sort == "relevance":
+        keys = [(relevance, True), (Claim.id, False)]
+    elif sort == "updated_at":
+        keys = [(Claim.updated_at, False), (Claim.id, False)]
+    elif sort == "-updated_at":
+        keys = [(Claim.updated_at, True), (Claim.id, True)]
+    else:
+        keys = [(Claim.statement, False), (Claim.id, False)]
+    if cursor:
+        statement = statement.where(after(keys, decode_cursor(cursor, sort, len(keys))))
+    statement = _with_children(
+        statement.order_by(*[column.desc() if desc else column.asc() for column, desc in keys])
+    ).limit(limit + 1)
+    rows: list[Any] = list((await session.execute(statement)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        claim = last[0]
+        values: dict[str, list[Any]] = {
+            "relevance": [last[1] if q else None, claim.id],
+            "updated_at": [claim.updated_at, claim.id],
+            "-updated_at": [claim.updated_at, claim.id],
+            "statement": [claim.statement, claim.id],
+        }
+        next_cursor = encode_cursor(sort, values[sort])
+    return await read_many(session, claims=[row[0] for row in rows]), next_cursor
+
+
+async def _slug_taken(session: AsyncSession, slug: str, *, claim_id: int | None = None) -> bool:
+    current = select(Claim.id).where(Claim.slug == slug)
+    former = select(ClaimSlug.claim_id).where(ClaimSlug.slug == slug)
+    if claim_id is not None:
+        current = current.where(Claim.id != claim_id)
+        former = former.where(ClaimSlug.claim_id != claim_id)
+    found = (await session.execute(current.union_all(former).limit(1))).first()
+    return found is not None
+
+
+async def _free_slug(session: AsyncSession, statement: str, *, claim_id: int | None = None) -> str:
+    base = slugify(statement)
+    slug, number = base, 1
+    while await _slug_taken(session, slug, claim_id=claim_id):
+        number += 1
+        slug = with_suffix(base, number)
+    return slug
+
+
+async def _ensure_new_statement(
+    session: AsyncSession, statement: str, *, claim_id: int | None = None
+) -> None:
+    query = select(Claim).where(
+        func.lower(Claim.statement) == statement.lower(), Claim.deleted_at.is_(None)
+    )
+    if claim_id is not None:
+        query = query.where(Claim.id != claim_id)
+    existing = (await session.execute(query.limit(1))).scalar_one_or_none()
+    if existing is not None:
+        raise DuplicateClaim(
+            f"A claim with this statement exists: {claim_url(existing)}",
+            existing=claim_url(existing),
+        )
+
+
+def _set_aliases(claim: Claim, aliases: list[str]) -> None:
+    claim.aliases.extend(
+        ClaimAlias(position=position, alias=alias) for position, alias in enumerate(aliases)
+    )
+    claim.aliases_text = "\n".join(aliases)
+
+
+async def create(session: AsyncSession, *, data: ClaimCreate, actor: Actor) -> ClaimRead:
+    """Add a claim; 409 when its statement or chosen slug is taken."""
+    statement = data.statement.strip()
+    await _ensure_new_statement(session, statement)
+    if data.slug is not None:
+        if await _slug_taken(session, data.slug):
+            existing = await resolve(session, ref=data.slug)
+            raise DuplicateClaim(
+                f"The slug '{data.slug}' is taken: {claim_url(existing)}",
+                existing=claim_url(existing),
+            )
+        slug = data.slug
+    else:
+        slug = await _free_slug(session, statement)
+    topics = await topic_service.get_by_slugs(session, slugs=data.topics)
+    claim = Claim(slug=slug, statement=statement, summary=data.summary, aliases=[], topics=topics)
+    _set_aliases(claim, data.aliases)
+    session.add(claim)
+    await session.flush()
+    created = await read(session, claim=claim)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="claim",
+        entity_id=claim.id,
+        before=None,
+        after=created,
+    )
+    return created
+
+
+async def update(
+    session: AsyncSession, *, claim: Claim, before: ClaimRead, data: ClaimUpdate, actor: Actor
+) -> ClaimRead:
+    """Apply the fields sent; a new statement gets a new slug and the old one keeps resolving."""
+    changes = data.model_dump(exclude_unset=True)
+    if "statement" in changes and changes["statement"].strip() != claim.statement:
+        statement = changes["statement"].strip()
+        await _ensure_new_statement(session, statement, claim_id=claim.id)
+        new_slug = await _free_slug(session, statement, claim_id=claim.id)
+        if new_slug != claim.slug:
+            await session.execute(delete(ClaimSlug).where(ClaimSlug.slug == new_slug))
+            session.add(ClaimSlug(slug=claim.slug, claim_id=claim.id))
+            claim.slug = new_slug
+        claim.statement = statement
+    if "summary" in changes:
+        claim.summary = changes["summary"]
+    if "aliases" in changes:
+        claim.aliases.clear()
+        await session.flush()
+        _set_aliases(claim, changes["aliases"])
+    if "topics" in changes:
+        claim.topics = await topic_service.get_by_slugs(session, slugs=changes["topics"])
+    claim.version += 1
+    claim.updated_at = utcnow()
+    await session.flush()
+    updated = await read(session, claim=claim)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="claim",
+        entity_id=claim.id,
+        before=before,
+        after=updated,
+    )
+    return updated
+
+
+async def delete_claim(
+    session: AsyncSession, *, claim: Claim, before: ClaimRead, actor: Actor
+) -> None:
+    """Soft-delete a claim: hidden from every read, list, count and stat until restored."""
+    claim.deleted_at = utcnow()
+    claim.version += 1
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="delete",
+        entity="claim",
+        entity_id=claim.id,
+        before=before,
+        after=None,
+    )
+
+
+async def restore(session: AsyncSession, *, claim: Claim, actor: Actor) -> ClaimRead:
+    """Bring a deleted claim back, with its evidence and verdict history."""
+    claim.deleted_at = None
+    claim.version += 1
+    claim.updated_at = utcnow()
+    await session.flush()
+    restored = await read(session, claim=claim)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="restore",
+        entity="claim",
+        entity_id=claim.id,
+        before=None,
+        after=restored,
+    )
+    return restored
+
+
+async def stats(session: AsyncSession) -> Stats:
+    """Count claims, studies, evidence and topics, and claims per current verdict rating."""
+    live = Claim.deleted_at.is_(None)
+    claims = (await session.execute(select(func.count()).where(live))).scalar_one()
+    studies = (await session.execute(select(func.count()).select_from(Study))).scalar_one()
+    evidence = (
+        await session.execute(select(func.count()).select_from(Evidence).join(Claim).where(live))
+    ).scalar_one()
+    topics = (await session.execute(select(func.count()).select_from(Topic))).scalar_one()
+    by_rating = {
+        str(rating): count
+        for rating, count in (
+            await session.execute(
+                select(Verdict.rating, func.count())
+                .join(Claim, Claim.id == Verdict.claim_id)
+                .where(Verdict.is_current, live)
+                .group_by(Verdict.rating)
+            )
+        ).all()
+    }
+    verdicts = {rating.value: by_rating.get(rating.value, 0) for rating in Rating}
+    verdicts["none"] = claims - sum(verdicts.values())
+    return Stats(
+        claims=claims, studies=studies, evidence=evidence, topics=topics, verdicts=verdicts
+    )

@@ -1,0 +1,1 @@
+"""Evidence: how a study bears on a claim."""

@@ -1,0 +1,227 @@
+"""Evidence: link, change and unlink studies on claims; list and summarise a claim's evidence."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager, selectinload
+
+from app.audit import service as audit_service
+from app.auth.service import Actor
+from app.errors import Conflict, InvalidInput, NotFound
+from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceSummary, EvidenceUpdate
+from app.models import Claim, Evidence, Study
+from app.models.base import utcnow
+from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.studies import service as study_service
+from app.studies.schemas import ClaimRef
+from app.vocabularies import DESIGN_RANK, Design, Stance
+
+
+class EvidenceNotFound(NotFound):
+    """No evidence link with that id."""
+
+
+class DuplicateEvidence(Conflict):
+    """The study is already linked to the claim."""
+
+
+def evidence_url(evidence_id: int) -> str:
+    """Return the canonical path of an evidence link."""
+    return f"/v1/evidence/{evidence_id}"
+
+
+def to_read(evidence: Evidence, *, claim: Claim, study: Study) -> EvidenceRead:
+    """Return an evidence link's representation."""
+    return EvidenceRead(
+        id=evidence.id,
+        claim=ClaimRef(id=claim.id, slug=claim.slug, statement=claim.statement),
+        study=study_service.to_brief(study),
+        stance=evidence.stance,
+        finding=evidence.finding,
+        quote=evidence.quote,
+        notes=evidence.notes,
+        created_at=evidence.created_at,
+        updated_at=evidence.updated_at,
+        version=evidence.version,
+    )
+
+
+async def get(session: AsyncSession, *, evidence_id: int, for_update: bool = False) -> Evidence:
+    """Return an evidence link with its claim and study; 404 if absent or its claim is deleted."""
+    statement = (
+        select(Evidence)
+        .join(Evidence.claim)
+        .options(
+            contains_eager(Evidence.claim),
+            selectinload(Evidence.study).selectinload(Study.authors),
+        )
+        .where(Evidence.id == evidence_id, Claim.deleted_at.is_(None))
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Evidence)
+    evidence = (await session.execute(statement)).scalar_one_or_none()
+    if evidence is None:
+        raise EvidenceNotFound(f"No evidence {evidence_id}.")
+    return evidence
+
+
+def read(evidence: Evidence) -> EvidenceRead:
+    """Return the representation of a link loaded by :func:`get`."""
+    return to_read(evidence, claim=evidence.claim, study=evidence.study)
+
+
+def _sort_keys() -> list[SortKey]:
+    return [
+        (study_service.design_rank(Study.design), False),
+        (func.coalesce(Study.year, 0), True),
+        (Evidence.id, False),
+    ]
+
+
+async def list_for_claim(
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    stances: Sequence[Stance],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[EvidenceRead], str | None]:
+    """Return a page of a claim's evidence: strongest design first, then newest year."""
+    keys = _sort_keys()
+    statement = (
+        select(Evidence)
+        .join(Evidence.study)
+        .options(contains_eager(Evidence.study).selectinload(Study.authors))
+        .where(Evidence.claim_id == claim.id)
+        .order_by(*[column.desc() if desc else column.asc() for column, desc in keys])
+        .limit(limit + 1)
+    )
+    if stances:
+        statement = statement.where(Evidence.stance.in_(stances))
+    if cursor:
+        statement = statement.where(after(keys, decode_cursor(cursor, "design", len(keys))))
+    rows = list((await session.execute(statement)).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        rank = DESIGN_RANK[last.study.design] if last.study.design else len(Design)
+        next_cursor = encode_cursor("design", [rank, last.study.year or 0, last.id])
+    return [to_read(row, claim=claim, study=row.study) for row in rows], next_cursor
+
+
+async def summaries(
+    session: AsyncSession, *, claim_ids: Sequence[int]
+) -> dict[int, EvidenceSummary]:
+    """Return each claim's evidence counts by stance and its strongest design, by claim id."""
+    result = {claim_id: EvidenceSummary() for claim_id in claim_ids}
+    if not claim_ids:
+        return result
+    statement = (
+        select(Evidence.claim_id, Evidence.stance, Study.design, func.count())
+        .join(Study, Study.id == Evidence.study_id)
+        .where(Evidence.claim_id.in_(claim_ids))
+        .group_by(Evidence.claim_id, Evidence.stance, Study.design)
+    )
+    for claim_id, stance, design, count in (await session.execute(statement)).all():
+        summary = result[claim_id]
+        setattr(summary, Stance(stance).value, getattr(summary, Stance(stance).value) + count)
+        summary.studies += count
+        if design is not None:
+            design = Design(design)
+            strongest = summary.strongest_design
+            if strongest is None or DESIGN_RANK[design] < DESIGN_RANK[strongest]:
+                summary.strongest_design = design
+    return result
+
+
+def _touch(claim: Claim) -> None:
+    claim.version += 1
+    claim.updated_at = utcnow()
+
+
+async def create(
+    session: AsyncSession, *, claim: Claim, data: EvidenceCreate, actor: Actor
+) -> EvidenceRead:
+    """Link a study to a claim; 409 if it is linked already, 422 if the study does not exist."""
+    studies = await study_service.get_many(session, study_ids=[data.study_id])
+    study = studies.get(data.study_id)
+    if study is None:
+        raise InvalidInput(f"No study {data.study_id}.", loc=["body", "study_id"])
+    existing = (
+        await session.execute(
+            select(Evidence.id).where(
+                Evidence.claim_id == claim.id, Evidence.study_id == data.study_id
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise DuplicateEvidence(
+            f"Study {data.study_id} is already linked to claim '{claim.slug}': "
+            f"{evidence_url(existing)}",
+            existing=evidence_url(existing),
+        )
+    evidence = Evidence(claim_id=claim.id, **data.model_dump())
+    session.add(evidence)
+    _touch(claim)
+    await session.flush()
+    created = to_read(evidence, claim=claim, study=study)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="evidence",
+        entity_id=evidence.id,
+        before=None,
+        after=created,
+    )
+    return created
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    evidence: Evidence,
+    before: EvidenceRead,
+    data: EvidenceUpdate,
+    actor: Actor,
+) -> EvidenceRead:
+    """Change a link's stance, finding, quote or notes."""
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(evidence, field, value)
+    evidence.version += 1
+    evidence.updated_at = utcnow()
+    _touch(evidence.claim)
+    await session.flush()
+    updated = read(evidence)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="evidence",
+        entity_id=evidence.id,
+        before=before,
+        after=updated,
+    )
+    return updated
+
+
+async def delete(
+    session: AsyncSession, *, evidence: Evidence, before: EvidenceRead, actor: Actor
+) -> None:
+    """Unlink a study from a claim."""
+    _touch(evidence.claim)
+    await session.delete(evidence)
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="delete",
+        entity="evidence",
+        entity_id=before.id,
+        before=before,
+        after=None,
+    )

@@ -1,0 +1,1 @@
+"""Studies: the works that bear on claims."""

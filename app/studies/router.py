@@ -1,0 +1,130 @@
+"""Study endpoints."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.auth.dependencies import CurrentEditor
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.http_cache import model_response, require_match, write_response
+from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.params import StudyIdPath
+from app.studies import service
+from app.studies.schemas import Doi, Pmid, StudyCreate, StudyDetail, StudyRead, StudyUpdate
+from app.vocabularies import Design, PublicationType
+
+router = APIRouter(prefix="/v1/studies", tags=["studies"])
+
+StudySort = Literal["-created_at", "created_at", "title", "-year", "year"]
+
+
+@router.get(
+    "",
+    summary="List and search studies",
+    response_model=Page[StudyRead],
+    responses=problem_responses(422),
+)
+async def list_(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Words in the title, journal or an author's name."),
+    ] = None,
+    design: Annotated[
+        list[Design] | None, Query(description="Only these designs (repeatable).")
+    ] = None,
+    publication_type: Annotated[PublicationType | None, Query()] = None,
+    year_from: Annotated[int | None, Query(ge=1000, le=2999)] = None,
+    year_to: Annotated[int | None, Query(ge=1000, le=2999)] = None,
+    doi: Annotated[Doi, Query(max_length=255, description="Exact DOI (any accepted form).")] = None,
+    pmid: Annotated[Pmid, Query(max_length=32, description="Exact PubMed id.")] = None,
+    retracted: Annotated[bool | None, Query()] = None,
+    sort: Annotated[StudySort, Query(description="Order; `-` means descending.")] = "-created_at",
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """List studies, newest first by default, filtered by design, type, year or identifier."""
+    items, next_cursor = await service.list_studies(
+        session,
+        q=q,
+        designs=design or [],
+        publication_type=publication_type,
+        year_from=year_from,
+        year_to=year_to,
+        doi=doi,
+        pmid=pmid,
+        retracted=retracted,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    page = Page[StudyRead](items=items, next_cursor=next_cursor)
+    return model_response(request, page, headers=link_header(request, next_cursor))
+
+
+@router.get(
+    "/{study}",
+    summary="Get a study",
+    response_model=StudyDetail,
+    responses=problem_responses(404, 422),
+)
+async def get(study: StudyIdPath, request: Request, session: SessionDep) -> Response:
+    """Get one study with `cited_for`: the claims it is evidence for, and its stance on each."""
+    found = await service.get(session, study_id=study)
+    return model_response(request, await service.read(session, study=found))
+
+
+@router.post(
+    "",
+    summary="Add a study",
+    status_code=201,
+    response_model=StudyDetail,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create(data: StudyCreate, session: SessionDep, actor: CurrentEditor) -> Response:
+    """Add a study. The DOI is normalised; a DOI, PMID or PMCID already known answers 409."""
+    created = await service.create(session, data=data, actor=actor)
+    return write_response(
+        created, status_code=201, headers={"Location": service.study_url(created.id)}
+    )
+
+
+@router.patch(
+    "/{study}",
+    summary="Change a study",
+    response_model=StudyDetail,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def update(
+    study: StudyIdPath,
+    data: StudyUpdate,
+    request: Request,
+    session: SessionDep,
+    actor: CurrentEditor,
+) -> Response:
+    """Change a study's fields (e.g. mark it retracted); send `If-Match` to avoid lost updates."""
+    found = await service.get(session, study_id=study, for_update=True)
+    before = await service.read(session, study=found)
+    require_match(request, before)
+    return write_response(
+        await service.update(session, study=found, before=before, data=data, actor=actor)
+    )
+
+
+@router.delete(
+    "/{study}",
+    summary="Delete a study",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def delete(
+    study: StudyIdPath, request: Request, session: SessionDep, actor: CurrentEditor
+) -> Response:
+    """Delete a study that no evidence cites (409 otherwise: unlink it first)."""
+    found = await service.get(session, study_id=study, for_update=True)
+    before = await service.read(session, study=found)
+    require_match(request, before)
+    await service.delete(session, study=found, before=before, actor=actor)
+    return Response(status_code=204)

@@ -1,0 +1,223 @@
+"""Study schemas."""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from app.bibliography.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from app.vocabularies import Design, PublicationType, Stance
+
+
+def _doi(value: str | None) -> str | None:
+    return None if value is None else normalize_doi(value)
+
+
+def _pmid(value: str | None) -> str | None:
+    return None if value is None else normalize_pmid(value)
+
+
+def _pmcid(value: str | None) -> str | None:
+    return None if value is None else normalize_pmcid(value)
+
+
+Doi = Annotated[str | None, AfterValidator(_doi)]
+Pmid = Annotated[str | None, AfterValidator(_pmid)]
+Pmcid = Annotated[str | None, AfterValidator(_pmcid)]
+Url = Annotated[str | None, Field(default=None, max_length=2000, pattern=r"^https?://\S+$")]
+ShortText = Annotated[str | None, Field(default=None, min_length=1, max_length=64)]
+Year = Annotated[int | None, Field(default=None, ge=1000, le=2999)]
+SampleSize = Annotated[int | None, Field(default=None, ge=0, le=2_000_000_000)]
+
+
+class Author(BaseModel):
+    """One author, in byline order."""
+
+    family: str = Field(min_length=1, max_length=300, examples=["Darlow"])
+    given: str | None = Field(default=None, max_length=300, examples=["Ben"])
+
+
+STUDY_EXAMPLE: dict[str, Any] = {
+    "title": "The enduring impact of what clinicians say to people with low back pain",
+    "authors": [
+        {"family": "Darlow", "given": "Ben"},
+        {"family": "Dowell", "given": "Anthony"},
+    ],
+    "year": 2013,
+    "journal": "Annals of Family Medicine",
+    "volume": "11",
+    "issue": "6",
+    "pages": "527-534",
+    "doi": "https://doi.org/10.1370/afm.1518",
+    "pmid": "24218376",
+    "publication_type": "journal_article",
+    "design": "cross_sectional",
+    "sample_size": 23,
+    "population": "Adults with acute or chronic low back pain in New Zealand",
+}
+
+
+class StudyFields(BaseModel):
+    """The fields a curator sets on a study."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authors: list[Author] = Field(default_factory=list, max_length=1000)
+    year: Year
+    journal: str | None = Field(default=None, max_length=500)
+    volume: ShortText
+    issue: ShortText
+    pages: ShortText
+    doi: Doi = Field(
+        default=None,
+        max_length=255,
+        description="DOI; `https://doi.org/…` and `doi:` forms are accepted and stored bare, "
+        "lower-case.",
+        examples=["10.1370/afm.1518"],
+    )
+    pmid: Pmid = Field(
+        default=None, max_length=32, description="PubMed id: digits.", examples=["24218376"]
+    )
+    pmcid: Pmcid = Field(
+        default=None, max_length=32, description="PubMed Central id.", examples=["PMC3823723"]
+    )
+    url: Url
+    accessed: dt.date | None = Field(
+        default=None, description="When a web page or blog post was read (for its citation)."
+    )
+    publisher: str | None = Field(
+        default=None, max_length=500, description="Publisher, or the site of a blog post."
+    )
+    publication_type: PublicationType = PublicationType.journal_article
+    design: Design | None = None
+    sample_size: SampleSize
+    population: str | None = Field(default=None, max_length=2000)
+    abstract: str | None = Field(default=None, max_length=50_000)
+    notes: str | None = Field(default=None, max_length=10_000, description="Curators' notes.")
+    retracted: bool = False
+    retraction_note: str | None = Field(default=None, max_length=5000)
+
+
+class StudyCreate(StudyFields):
+    """A study to add. DOI and PMID must not belong to another study (409)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [STUDY_EXAMPLE]})
+
+    title: str = Field(min_length=1, max_length=2000)
+
+
+class StudyUpdate(BaseModel):
+    """Changes to a study: only the fields sent are changed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"retracted": True, "retraction_note": "Retracted 2024."}]},
+    )
+
+    title: str | None = Field(default=None, min_length=1, max_length=2000)
+    authors: list[Author] | None = Field(default=None, max_length=1000)
+    year: Year
+    journal: str | None = Field(default=None, max_length=500)
+    volume: ShortText
+    issue: ShortText
+    pages: ShortText
+    doi: Doi = Field(
+        default=None,
+        max_length=255,
+        description="DOI; `https://doi.org/…` and `doi:` forms are accepted and stored bare, "
+        "lower-case.",
+        examples=["10.1370/afm.1518"],
+    )
+    pmid: Pmid = Field(
+        default=None, max_length=32, description="PubMed id: digits.", examples=["24218376"]
+    )
+    pmcid: Pmcid = Field(
+        default=None, max_length=32, description="PubMed Central id.", examples=["PMC3823723"]
+    )
+    url: Url
+    accessed: dt.date | None = None
+    publisher: str | None = Field(default=None, max_length=500)
+    publication_type: PublicationType | None = None
+    design: Design | None = None
+    sample_size: SampleSize
+    population: str | None = Field(default=None, max_length=2000)
+    abstract: str | None = Field(default=None, max_length=50_000)
+    notes: str | None = Field(default=None, max_length=10_000)
+    retracted: bool | None = None
+    retraction_note: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> "StudyUpdate":
+        reject_explicit_nulls(self, ("title", "authors", "publication_type", "retracted"))
+        return self
+
+
+class StudyBrief(BaseModel):
+    """A study in brief, as shown inside evidence."""
+
+    id: int
+    title: str
+    authors: list[Author]
+    year: int | None
+    journal: str | None
+    design: Design | None
+    doi: str | None
+    pmid: str | None
+
+
+class StudyRead(BaseModel):
+    """A study."""
+
+    id: int
+    title: str
+    authors: list[Author]
+    year: int | None
+    journal: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    url: str | None
+    accessed: dt.date | None
+    publisher: str | None
+    publication_type: PublicationType
+    design: Design | None
+    sample_size: int | None
+    population: str | None
+    abstract: str | None
+    notes: str | None
+    retracted: bool
+    retraction_note: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class ClaimRef(BaseModel):
+    """A claim, referred to."""
+
+    id: int
+    slug: str
+    statement: str
+
+
+class CitedFor(BaseModel):
+    """A claim the study is evidence for, and how it bears on it."""
+
+    claim: ClaimRef
+    stance: Stance
+
+
+class StudyDetail(StudyRead):
+    """A study with the claims it is cited for."""
+
+    cited_for: list[CitedFor]
+
+
+def reject_explicit_nulls(model: BaseModel, fields: tuple[str, ...]) -> None:
+    """Raise if any of ``fields`` was sent as null (they can be changed, not cleared)."""
+    for name in fields:
+        if name in model.model_fields_set and getattr(model, name) is None:
+            raise ValueError(f"'{name}' cannot be null; leave it out to keep it")

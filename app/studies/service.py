@@ -1,0 +1,397 @@
+"""Studies: get, list, create, update, delete, and the claims they are cited for."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit import service as audit_service
+from app.auth.service import Actor
+from app.bibliography.identifiers import normalize_title
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import Claim, Evidence, Study, StudyAuthor
+from app.models.base import utcnow
+from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.studies.schemas import (
+    Author,
+    CitedFor,
+    ClaimRef,
+    StudyBrief,
+    StudyCreate,
+    StudyDetail,
+    StudyRead,
+    StudyUpdate,
+)
+from app.vocabularies import Design, PublicationType
+
+STUDY_SORTS = ("-created_at", "created_at", "title", "-year", "year")
+
+
+class StudyNotFound(NotFound):
+    """No study with that id."""
+
+
+class DuplicateStudy(Conflict):
+    """A study with that DOI or PMID exists."""
+
+
+class StudyInUse(Conflict):
+    """The study is cited by evidence and cannot be deleted."""
+
+
+def study_url(study_id: int) -> str:
+    """Return the canonical path of a study."""
+    return f"/v1/studies/{study_id}"
+
+
+def _authors(study: Study) -> list[Author]:
+    return [Author(family=author.family, given=author.given) for author in study.authors]
+
+
+def to_read(study: Study) -> StudyRead:
+    """Return a study's representation (its authors must be loaded)."""
+    return StudyRead(
+        id=study.id,
+        title=study.title,
+        authors=_authors(study),
+        year=study.year,
+        journal=study.journal,
+        volume=study.volume,
+        issue=study.issue,
+        pages=study.pages,
+        doi=study.doi,
+        pmid=study.pmid,
+        pmcid=study.pmcid,
+        url=study.url,
+        accessed=study.accessed,
+        publisher=study.publisher,
+        publication_type=study.publication_type,
+        design=study.design,
+        sample_size=study.sample_size,
+        population=study.population,
+        abstract=study.abstract,
+        notes=study.notes,
+        retracted=study.retracted,
+        retraction_note=study.retraction_note,
+        created_at=study.created_at,
+        updated_at=study.updated_at,
+        version=study.version,
+    )
+
+
+def to_brief(study: Study) -> StudyBrief:
+    """Return a study in brief (its authors must be loaded)."""
+    return StudyBrief(
+        id=study.id,
+        title=study.title,
+        authors=_authors(study),
+        year=study.year,
+        journal=study.journal,
+        design=study.design,
+        doi=study.doi,
+        pmid=study.pmid,
+    )
+
+
+def design_rank(design: Any) -> Any:
+    """Return a SQL expression ranking a design column, strongest 0, missing last."""
+    return case(
+        {member.value: rank for rank, member in enumerate(Design)},
+        value=design,
+        else_=len(Design),
+    )
+
+
+async def get(session: AsyncSession, *, study_id: int, for_update: bool = False) -> Study:
+    """Return the study with this id, with its authors; 404 otherwise."""
+    statement = select(Study).options(selectinload(Study.authors)).where(Study.id == study_id)
+    if for_update:
+        statement = statement.with_for_update()
+    study = (await session.execute(statement)).scalar_one_or_none()
+    if study is None:
+        raise StudyNotFound(f"No study {study_id}.")
+    return study
+
+
+async def get_many(session: AsyncSession, *, study_ids: Sequence[int]) -> dict[int, Study]:
+    """Return the studies with these ids (with authors), by id."""
+    if not study_ids:
+        return {}
+    statement = (
+        select(Study).options(selectinload(Study.authors)).where(Study.id.in_(set(study_ids)))
+    )
+    return {study.id: study for study in (await session.execute(statement)).scalars()}
+
+
+async def cited_for(session: AsyncSession, *, study_id: int) -> list[CitedFor]:
+    """Return the (undeleted) claims a study is evidence for, with its stance toward each."""
+    rows = await session.execute(
+        select(Claim.id, Claim.slug, Claim.statement, Evidence.stance)
+        .join(Evidence, Evidence.claim_id == Claim.id)
+        .where(Evidence.study_id == study_id, Claim.deleted_at.is_(None))
+        .order_by(Claim.id)
+    )
+    return [
+        CitedFor(
+            claim=ClaimRef(id=row.id, slug=row.slug, statement=row.statement), stance=row.stance
+        )
+        for row in rows
+    ]
+
+
+async def read(session: AsyncSession, *, study: Study) -> StudyDetail:
+    """Return a study's full representation, with the claims it is cited for."""
+    citations = await cited_for(session, study_id=study.id)
+    return StudyDetail(**to_read(study).model_dump(), cited_for=citations)
+
+
+def _filtered(
+    statement: Select[Any],
+    *,
+    q: str | None,
+    designs: Sequence[Design],
+    publication_type: PublicationType | None,
+    year_from: int | None,
+    year_to: int | None,
+    doi: str | None,
+    pmid: str | None,
+    retracted: bool | None,
+) -> Select[Any]:
+    if q:
+        pattern = f"%{q.lower()}%"
+        by_author = select(StudyAuthor.study_id).where(func.lower(StudyAuthor.family).like(pattern))
+        statement = statement.where(
+            or_(
+                func.lower(Study.title).like(pattern),
+                func.lower(Study.journal).like(pattern),
+                Study.id.in_(by_author),
+            )
+        )
+    if designs:
+        statement = statement.where(Study.design.in_(designs))
+    if publication_type is not None:
+        statement = statement.where(Study.publication_type == publication_type)
+    if year_from is not None:
+        statement = statement.where(Study.year >= year_from)
+    if year_to is not None:
+        statement = statement.where(Study.year <= year_to)
+    if doi is not None:
+        statement = statement.where(Study.doi == doi)
+    if pmid is not None:
+        statement = statement.where(Study.pmid == pmid)
+    if retracted is not None:
+        statement = statement.where(Study.retracted.is_(retracted))
+    return statement
+
+
+def _sort_keys(sort: str) -> list[SortKey]:
+    year = func.coalesce(Study.year, 0)
+    keys: dict[str, list[SortKey]] = {
+        "-created_at": [(Study.created_at, True), (Study.id, True)],
+        "created_at": [(Study.created_at, False), (Study.id, False)],
+        "title": [(Study.title, False), (Study.id, False)],
+        "-year": [(year, True), (Study.id, True)],
+        "year": [(year, False), (Study.id, False)],
+    }
+    return keys[sort]
+
+
+def _sort_values(study: Study, sort: str) -> list[Any]:
+    if sort.endswith("created_at"):
+        return [study.created_at, study.id]
+    if sort == "title":
+        return [study.title, study.id]
+    return [study.year or 0, study.id]
+
+
+async def list_studies(
+    session: AsyncSession,
+    *,
+    q: str | None,
+    designs: Sequence[Design],
+    publication_type: PublicationType | None,
+    year_from: int | None,
+    year_to: int | None,
+    doi: str | None,
+    pmid: str | None,
+    retracted: bool | None,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[StudyRead], str | None]:
+    """Return a page of studies, filtered and sorted."""
+    keys = _sort_keys(sort)
+    statement = _filtered(
+        select(Study).options(selectinload(Study.authors)),
+        q=q,
+        designs=designs,
+        publication_type=publication_type,
+        year_from=year_from,
+        year_to=year_to,
+        doi=doi,
+        pmid=pmid,
+        retracted=retracted,
+    )
+    statement = statement.order_by(
+        *[column.desc() if descending else column.asc() for column, descending in keys]
+    ).limit(limit + 1)
+    if cursor:
+        statement = statement.where(after(keys, decode_cursor(cursor, sort, len(keys))))
+    studies = list((await session.execute(statement)).scalars())
+    next_cursor = None
+    if len(studies) > limit:
+        studies = studies[:limit]
+        next_cursor = encode_cursor(sort, _sort_values(studies[-1], sort))
+    return [to_read(study) for study in studies], next_cursor
+
+
+async def find_duplicate(
+    session: AsyncSession, *, doi: str | None, pmid: str | None, exclude_id: int | None = None
+) -> Study | None:
+    """Return a study that already has this DOI or PMID, if any."""
+    conditions = []
+    if doi:
+        conditions.append(Study.doi == doi)
+    if pmid:
+        conditions.append(Study.pmid == pmid)
+    if not conditions:
+        return None
+    statement = select(Study).where(or_(*conditions))
+    if exclude_id is not None:
+        statement = statement.where(Study.id != exclude_id)
+    return (await session.execute(statement.limit(1))).scalar_one_or_none()
+
+
+async def _ensure_unique(
+    session: AsyncSession,
+    *,
+    doi: str | None,
+    pmid: str | None,
+    pmcid: str | None,
+    exclude_id: int | None = None,
+) -> None:
+    existing = await find_duplicate(session, doi=doi, pmid=pmid, exclude_id=exclude_id)
+    if existing is not None:
+        which = "DOI" if doi and existing.doi == doi else "PMID"
+        value = doi if which == "DOI" else pmid
+        raise DuplicateStudy(
+            f"A study with {which} {value} exists: {study_url(existing.id)}",
+            existing=study_url(existing.id),
+        )
+    if pmcid:
+        statement = select(Study.id).where(Study.pmcid == pmcid)
+        if exclude_id is not None:
+            statement = statement.where(Study.id != exclude_id)
+        existing_id = (await session.execute(statement.limit(1))).scalar_one_or_none()
+        if existing_id is not None:
+            raise DuplicateStudy(
+                f"A study with PMCID {pmcid} exists: {study_url(existing_id)}",
+                existing=study_url(existing_id),
+            )
+
+
+def _check_retraction(retracted: bool, note: str | None) -> None:
+    if note and not retracted:
+        raise InvalidInput(
+            "A retraction note needs `retracted: true`.", loc=["body", "retraction_note"]
+        )
+
+
+def new_study(data: StudyCreate) -> Study:
+    """Build (without adding) a study from validated fields."""
+    fields = data.model_dump(exclude={"authors"})
+    study = Study(**fields, title_key=normalize_title(data.title))
+    study.authors = [
+        StudyAuthor(position=position, family=author.family, given=author.given)
+        for position, author in enumerate(data.authors)
+    ]
+    return study
+
+
+async def create(session: AsyncSession, *, data: StudyCreate, actor: Actor) -> StudyDetail:
+    """Add a study; 409 when its DOI, PMID or PMCID is already known."""
+    _check_retraction(data.retracted, data.retraction_note)
+    await _ensure_unique(session, doi=data.doi, pmid=data.pmid, pmcid=data.pmcid)
+    study = new_study(data)
+    session.add(study)
+    await session.flush()
+    created = StudyDetail(**to_read(study).model_dump(), cited_for=[])
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="study",
+        entity_id=study.id,
+        before=None,
+        after=created,
+    )
+    return created
+
+
+async def update(
+    session: AsyncSession, *, study: Study, before: StudyDetail, data: StudyUpdate, actor: Actor
+) -> StudyDetail:
+    """Apply the fields sent to a study and bump its version."""
+    changes = data.model_dump(exclude_unset=True)
+    retracted = changes.get("retracted", study.retracted)
+    note = changes.get("retraction_note", study.retraction_note)
+    _check_retraction(retracted, note)
+    await _ensure_unique(
+        session,
+        doi=changes.get("doi"),
+        pmid=changes.get("pmid"),
+        pmcid=changes.get("pmcid"),
+        exclude_id=study.id,
+    )
+    authors = changes.pop("authors", None)
+    for field, value in changes.items():
+        setattr(study, field, value)
+    if "title" in changes:
+        study.title_key = normalize_title(study.title)
+    if authors is not None:
+        study.authors.clear()
+        await session.flush()
+        study.authors.extend(
+            StudyAuthor(position=position, family=author["family"], given=author.get("given"))
+            for position, author in enumerate(authors)
+        )
+    study.version += 1
+    study.updated_at = utcnow()
+    await session.flush()
+    updated = await read(session, study=study)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="study",
+        entity_id=study.id,
+        before=before,
+        after=updated,
+    )
+    return updated
+
+
+async def delete(session: AsyncSession, *, study: Study, before: StudyDetail, actor: Actor) -> None:
+    """Delete a study; 409 while any evidence (of any claim, deleted or not) cites it."""
+    citing = (
+        await session.execute(select(func.count()).where(Evidence.study_id == study.id))
+    ).scalar_one()
+    if citing:
+        raise StudyInUse(
+            f"Study {study.id} is cited by {citing} evidence link(s); unlink them first "
+            f"(see `cited_for` at {study_url(study.id)}).",
+            existing=study_url(study.id),
+        )
+    await session.delete(study)
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="delete",
+        entity="study",
+        entity_id=before.id,
+        before=before,
+        after=None,
+    )

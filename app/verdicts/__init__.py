@@ -1,0 +1,1 @@
+"""Verdicts: ratings of claims, with their history."""

@@ -1,0 +1,67 @@
+"""Verdict endpoints, under their claim."""
+
+from fastapi import APIRouter, Request, Response
+
+from app.auth.dependencies import CurrentEditor
+from app.claims.dependencies import ClaimForUpdate, ValidClaim
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.http_cache import model_response, write_response
+from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.params import VerdictIdPath
+from app.verdicts import service
+from app.verdicts.schemas import VerdictCreate, VerdictRead
+
+router = APIRouter(prefix="/v1/claims/{claim}/verdicts", tags=["claims"])
+
+
+@router.get(
+    "",
+    summary="A claim's verdict history",
+    response_model=Page[VerdictRead],
+    responses=problem_responses(404, 422),
+)
+async def list_(
+    claim: ValidClaim,
+    request: Request,
+    session: SessionDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """List a claim's verdicts, newest first; the current one has `is_current: true`."""
+    items, next_cursor = await service.history(session, claim=claim, limit=limit, cursor=cursor)
+    page = Page[VerdictRead](items=items, next_cursor=next_cursor)
+    return model_response(request, page, headers=link_header(request, next_cursor))
+
+
+@router.get(
+    "/{verdict}",
+    summary="One verdict of a claim",
+    response_model=VerdictRead,
+    responses=problem_responses(404, 422),
+)
+async def get(
+    claim: ValidClaim, verdict: VerdictIdPath, request: Request, session: SessionDep
+) -> Response:
+    """Get one verdict from a claim's history."""
+    found = await service.get(session, claim=claim, verdict_id=verdict)
+    return model_response(request, found)
+
+
+@router.post(
+    "",
+    summary="Record a verdict",
+    status_code=201,
+    response_model=VerdictRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def create(
+    claim: ClaimForUpdate, data: VerdictCreate, session: SessionDep, actor: CurrentEditor
+) -> Response:
+    """Record a new verdict; it becomes current and the previous one stays in the history."""
+    created = await service.create(session, claim=claim, data=data, actor=actor)
+    return write_response(
+        created,
+        status_code=201,
+        headers={"Location": f"/v1/claims/{claim.slug}/verdicts/{created.id}"},
+    )

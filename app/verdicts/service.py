@@ -1,0 +1,106 @@
+"""Verdicts: record a new current verdict, read the current ones and the history."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.auth.service import Actor
+from app.errors import NotFound
+from app.models import Claim, Verdict
+from app.models.base import utcnow
+from app.pagination import after, decode_cursor, encode_cursor
+from app.verdicts.schemas import VerdictCreate, VerdictRead
+from app.vocabularies import RATING_VALUES
+
+
+class VerdictNotFound(NotFound):
+    """No verdict with that id on that claim."""
+
+
+def to_read(verdict: Verdict) -> VerdictRead:
+    """Return a verdict's representation."""
+    return VerdictRead(
+        id=verdict.id,
+        rating=verdict.rating,
+        rating_value=RATING_VALUES[verdict.rating],
+        certainty=verdict.certainty,
+        rationale=verdict.rationale,
+        decided_at=verdict.decided_at,
+        decided_by=verdict.decided_by,
+        is_current=verdict.is_current,
+    )
+
+
+async def current_for(session: AsyncSession, *, claim_ids: Sequence[int]) -> dict[int, VerdictRead]:
+    """Return the current verdict of each claim that has one, by claim id."""
+    if not claim_ids:
+        return {}
+    statement = select(Verdict).where(Verdict.claim_id.in_(claim_ids), Verdict.is_current)
+    return {v.claim_id: to_read(v) for v in (await session.execute(statement)).scalars()}
+
+
+async def get(session: AsyncSession, *, claim: Claim, verdict_id: int) -> VerdictRead:
+    """Return one verdict of a claim; 404 otherwise."""
+    verdict = await session.get(Verdict, verdict_id)
+    if verdict is None or verdict.claim_id != claim.id:
+        raise VerdictNotFound(f"No verdict {verdict_id} on claim '{claim.slug}'.")
+    return to_read(verdict)
+
+
+async def history(
+    session: AsyncSession, *, claim: Claim, limit: int, cursor: str | None
+) -> tuple[list[VerdictRead], str | None]:
+    """Return a page of a claim's verdicts, newest first."""
+    keys = [(Verdict.decided_at, True), (Verdict.id, True)]
+    statement = (
+        select(Verdict)
+        .where(Verdict.claim_id == claim.id)
+        .order_by(Verdict.decided_at.desc(), Verdict.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        statement = statement.where(after(keys, decode_cursor(cursor, "-decided_at", 2)))
+    verdicts = list((await session.execute(statement)).scalars())
+    next_cursor = None
+    if len(verdicts) > limit:
+        verdicts = verdicts[:limit]
+        next_cursor = encode_cursor("-decided_at", [verdicts[-1].decided_at, verdicts[-1].id])
+    return [to_read(verdict) for verdict in verdicts], next_cursor
+
+
+async def create(
+    session: AsyncSession, *, claim: Claim, data: VerdictCreate, actor: Actor
+) -> VerdictRead:
+    """Record a verdict as the claim's current one; the previous one stays in the history."""
+    previous = await current_for(session, claim_ids=[claim.id])
+    await session.execute(
+        update(Verdict)
+        .where(Verdict.claim_id == claim.id, Verdict.is_current)
+        .values(is_current=False)
+    )
+    verdict = Verdict(
+        claim_id=claim.id,
+        rating=data.rating,
+        certainty=data.certainty,
+        rationale=data.rationale,
+        decided_at=utcnow(),
+        decided_by=actor.name,
+        is_current=True,
+    )
+    session.add(verdict)
+    claim.version += 1
+    claim.updated_at = verdict.decided_at
+    await session.flush()
+    created = to_read(verdict)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="verdict",
+        entity_id=verdict.id,
+        before=previous.get(claim.id),
+        after=created,
+    )
+    return created
