@@ -75,7 +75,10 @@ def _to_read(claim: Claim, verdict: Any, summary: EvidenceSummary) -> ClaimRead:
         statement=claim.statement,
         aliases=[alias.alias for alias in claim.aliases],
         summary=claim.summary,
-        topics=[TopicRef(slug=topic.slug, name=topic.name) for topic in claim.topics],
+        topics=[
+            TopicRef(slug=topic.slug, name=topic.name)
+            for topic in sorted(claim.topics, key=lambda topic: topic.slug)
+        ],
         verdict=verdict,
         evidence_summary=summary,
         created_at=claim.created_at,

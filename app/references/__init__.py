@@ -1,0 +1,1 @@
+"""Reference lists and citations of the studies behind claims."""

