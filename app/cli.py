@@ -103,3 +103,7 @@ def create_key(
 def main() -> None:
     """Run the command line."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -11,7 +12,7 @@ from app.auth.router import router as api_keys_router
 from app.claims.router import router as claims_router
 from app.config import Settings, get_settings
 from app.db import Database
-from app.errors import Problem, install_error_handlers
+from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.evidence.router import router as evidence_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit
@@ -31,6 +32,9 @@ verdict (rating and GRADE certainty), the studies that bear on it and a citable 
   `If-Match` on PATCH or DELETE to avoid overwriting someone else's change (412 if stale).
 * Errors are RFC 9457 `application/problem+json`.
 """
+
+# Probes answer fresh every time: no ETag, no 304.
+UNCACHED_PATHS = ("/healthz", "/readyz")
 
 TAGS = [
     {"name": "claims", "description": "Claims people make, with their verdicts."},
@@ -91,10 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _register_problem_schema(app: FastAPI) -> None:
-    """Make the Problem schema part of the OpenAPI components."""
+    """Document every error of every operation as problem+json, with the Problem schema."""
     original = app.openapi
 
-    def openapi() -> dict[str, object]:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = original()
@@ -103,13 +107,23 @@ def _register_problem_schema(app: FastAPI) -> None:
         for name, definition in problem.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components["Problem"] = problem
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
-                for response in operation.get("responses", {}).values():
-                    content = response.get("content", {})
-                    content.pop(
-                        "application/json", None
-                    ) if "application/problem+json" in content else None
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if "requestBody" in operation:
+                    responses.setdefault("413", {"description": "Content Too Large"})
+                responses.setdefault("500", {"description": "Internal Server Error"})
+                if method == "get" and path not in UNCACHED_PATHS:
+                    responses.setdefault(
+                        "304",
+                        {"description": "Not Modified: the `If-None-Match` tag is current."},
+                    )
+                for status, response in responses.items():
+                    if status.startswith(("4", "5")):
+                        response["content"] = dict(problem_content)
         app.openapi_schema = schema
         return schema
 

@@ -47,6 +47,8 @@ def postgres_available() -> str | None:
 class TestDatabase:
     """A migrated database for one test session."""
 
+    __test__ = False  # not a test class, despite the name
+
     backend: str
     url: str  # the async SQLAlchemy URL the app uses
     _dsn: str

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/audit", tags=["admin"])
     response_model=Page[AuditRead],
     responses=problem_responses(401, 403, 422),
 )
-async def list_(
+async def list_audit(
     request: Request,
     session: SessionDep,
     _actor: CurrentAdmin,

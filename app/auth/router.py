@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/api-keys", tags=["admin"])
     response_model=ApiKeyCreated,
     responses=problem_responses(401, 403, 422),
 )
-async def create(data: ApiKeyCreate, session: SessionDep, actor: CurrentAdmin) -> Response:
+async def create_api_key(data: ApiKeyCreate, session: SessionDep, actor: CurrentAdmin) -> Response:
     """Create a key and show its secret once; only a hash of it is stored."""
     created = await service.create(session, data=data, actor=actor)
     return write_response(
@@ -37,7 +37,7 @@ async def create(data: ApiKeyCreate, session: SessionDep, actor: CurrentAdmin) -
     response_model=Page[ApiKeyRead],
     responses=problem_responses(401, 403, 422),
 )
-async def list_(
+async def list_api_keys(
     request: Request,
     session: SessionDep,
     _actor: CurrentAdmin,
@@ -56,7 +56,7 @@ async def list_(
     status_code=204,
     responses=problem_responses(401, 403, 404, 422),
 )
-async def revoke(key_id: KeyIdPath, session: SessionDep, actor: CurrentAdmin) -> Response:
+async def revoke_api_key(key_id: KeyIdPath, session: SessionDep, actor: CurrentAdmin) -> Response:
     """Revoke a key: requests that use it get 401 from now on."""
     await service.revoke(session, key_id=key_id, actor=actor)
     return Response(status_code=204)

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/claims/{claim}/verdicts", tags=["claims"])
     response_model=Page[VerdictRead],
     responses=problem_responses(404, 422),
 )
-async def list_(
+async def list_verdicts(
     claim: ValidClaim,
     request: Request,
     session: SessionDep,
@@ -40,7 +40,7 @@ async def list_(
     response_model=VerdictRead,
     responses=problem_responses(404, 422),
 )
-async def get(
+async def get_verdict(
     claim: ValidClaim, verdict: VerdictIdPath, request: Request, session: SessionDep
 ) -> Response:
     """Get one verdict from a claim's history."""
@@ -55,7 +55,7 @@ async def get(
     response_model=VerdictRead,
     responses=problem_responses(401, 403, 404, 422),
 )
-async def create(
+async def create_verdict(
     claim: ClaimForUpdate, data: VerdictCreate, session: SessionDep, actor: CurrentEditor
 ) -> Response:
     """Record a new verdict; it becomes current and the previous one stays in the history."""
