@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL used in ClaimReview `url` and reference links.",
     )
+    organization_name: str = Field(
+        default="citedb", description="The publisher named as `author` of ClaimReviews."
+    )
     cache_max_age: int = Field(
         default=60, ge=0, description="`Cache-Control: max-age` of public GETs, in seconds."
     )

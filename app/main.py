@@ -16,6 +16,7 @@ from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.evidence.router import router as evidence_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit
+from app.references.router import router as references_router
 from app.studies.router import router as studies_router
 from app.topics.router import router as topics_router
 from app.verdicts.router import router as verdicts_router
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         claims_router,
         verdicts_router,
         evidence_router,
+        references_router,
         studies_router,
         topics_router,
         api_keys_router,

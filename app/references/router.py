@@ -1,0 +1,148 @@
+"""Reference lists, citations and ClaimReview."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from app.claims.dependencies import ValidClaim
+from app.db import SessionDep
+from app.encoding import dumps
+from app.errors import NotAcceptable, problem_responses
+from app.http_cache import conditional_response
+from app.params import StudyIdPath
+from app.references import service
+from app.references.formatting import MEDIA_TYPES, CitationFormat
+from app.studies import service as study_service
+
+router = APIRouter(tags=["references"])
+
+CLAIMREVIEW_MEDIA_TYPE = "application/ld+json"
+
+# Media types a client may ask for in Accept, and the format each means.
+ACCEPTED: dict[str, CitationFormat] = {
+    "text/plain": CitationFormat.apa,
+    "application/x-bibtex": CitationFormat.bibtex,
+    "text/x-bibtex": CitationFormat.bibtex,
+    "application/x-research-info-systems": CitationFormat.ris,
+    "application/vnd.citationstyles.csl+json": CitationFormat.csl_json,
+    "application/json": CitationFormat.csl_json,
+}
+
+FormatQuery = Annotated[
+    CitationFormat | None,
+    Query(
+        alias="format",
+        description="apa (default), vancouver, bibtex, ris or csl-json. Without it the "
+        "`Accept` header chooses (e.g. `application/x-bibtex`).",
+    ),
+]
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
+
+TEXT_RESPONSES = {
+    200: {
+        "description": "The citations, in the media type of the format.",
+        "content": {
+            MEDIA_TYPES[CitationFormat.apa]: {
+                "schema": {"type": "string"},
+                "example": "1. Darlow B, Dowell A, Baxter GD, Mathieson F, Perry M, Dean S. The "
+                "enduring impact of what clinicians say to people with low back pain. Ann Fam "
+                "Med. 2013;11(6):527\u201334. doi:10.1370/afm.1518\n",
+            },
+            MEDIA_TYPES[CitationFormat.bibtex]: {"schema": {"type": "string"}},
+            MEDIA_TYPES[CitationFormat.ris]: {"schema": {"type": "string"}},
+            MEDIA_TYPES[CitationFormat.csl_json]: {
+                "schema": {"type": "array", "items": {"type": "object"}}
+            },
+        },
+    },
+    **problem_responses(404, 406, 422),
+}
+
+
+def choose_format(requested: CitationFormat | None, accept: str | None) -> CitationFormat:
+    """Return the requested format, else the first acceptable one named in Accept; 406 if none."""
+    if requested is not None:
+        return requested
+    if not accept:
+        return CitationFormat.apa
+    for part in accept.split(","):
+        media_type = part.split(";")[0].strip().lower()
+        if media_type in ("*/*", "text/*"):
+            return CitationFormat.apa
+        if media_type in ACCEPTED:
+            return ACCEPTED[media_type]
+    raise NotAcceptable(
+        f"Cannot answer '{accept}'. Ask for one of: {', '.join(ACCEPTED)}, or use `format`."
+    )
+
+
+def _media_type(fmt: CitationFormat) -> str:
+    media_type = MEDIA_TYPES[fmt]
+    return media_type if "charset" in media_type else f"{media_type}; charset=utf-8"
+
+
+@router.get(
+    "/v1/claims/{claim}/references",
+    summary="A claim's reference list",
+    response_class=Response,
+    responses=TEXT_RESPONSES,
+)
+async def claim_references(
+    claim: ValidClaim,
+    request: Request,
+    session: SessionDep,
+    fmt: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """Cite every study behind a claim, numbered in the evidence order, ready to paste."""
+    chosen = choose_format(fmt, accept)
+    body = await service.reference_list(session, claim=claim, fmt=chosen)
+    return conditional_response(
+        request, body.encode(), media_type=_media_type(chosen), headers={"Vary": "Accept"}
+    )
+
+
+@router.get(
+    "/v1/studies/{study}/citation",
+    summary="Cite a study",
+    response_class=Response,
+    responses=TEXT_RESPONSES,
+)
+async def study_citation(
+    study: StudyIdPath,
+    request: Request,
+    session: SessionDep,
+    fmt: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """Cite one study in APA, Vancouver, BibTeX, RIS or CSL-JSON."""
+    chosen = choose_format(fmt, accept)
+    found = await study_service.get(session, study_id=study)
+    body = service.citation(found, chosen)
+    return conditional_response(
+        request, body.encode(), media_type=_media_type(chosen), headers={"Vary": "Accept"}
+    )
+
+
+@router.get(
+    "/v1/claims/{claim}/claimreview",
+    summary="The claim's ClaimReview (schema.org)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A schema.org ClaimReview as JSON-LD.",
+            "content": {CLAIMREVIEW_MEDIA_TYPE: {"schema": {"type": "object"}}},
+        },
+        **problem_responses(404, 422),
+    },
+)
+async def claim_review(claim: ValidClaim, request: Request, session: SessionDep) -> Response:
+    """Publish the current verdict as a schema.org ClaimReview, for search engines and apps."""
+    settings = request.app.state.settings
+    document = await service.claim_review(
+        session,
+        claim=claim,
+        base_url=settings.public_base_url.rstrip("/"),
+        organization=settings.organization_name,
+    )
+    return conditional_response(request, dumps(document), media_type=CLAIMREVIEW_MEDIA_TYPE)
