@@ -1,151 +1,45 @@
 """Ranked full-text search over claims: FTS5 on SQLite, tsvector on PostgreSQL, side by side.
 
 The index is kept in step with every write by triggers in the database (see the initial
-migration); this module only turns a question into a query and ranks the matches.
+migration); this module turns a question into terms and ranks the claims that match any of
+them. Relevance puts claims that match more of the question's words first (coverage), then
+orders by the engine's own score: bm25 on SQLite (statement 10x, aliases 5x, summary 1x),
+ts_rank on PostgreSQL (statement A, aliases B, summary C).
 """
 
 import re
 from typing import Any
 
-from sqlalchemy import Float, Select, cast, column, func, literal_column, select, table, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    TextClause,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 # Words that carry no meaning for matching a claim ("does sitting turn my glutes off?").
-STOP_WORDS = frozenset(
-    {
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "really",
-        "actually",
-        "true",
-        "truth",
-    }
-)
-MAX_TERMS = 24
+_STOP_WORDS_TEXT = """
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its
+itself just me more most my myself no nor not now of off on once only or other our ours
+ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were
+what when where which while who whom why will with would you your yours yourself yourselves
+really actually true truth
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+MAX_TERMS = 12
+# Coverage dominates the score: one more matched word outranks any difference in score.
+COVERAGE_WEIGHT = 1000.0
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 claims_fts = table("claims_fts", column("rowid"), column("claim_id"), column("document"))
@@ -158,20 +52,57 @@ def search_terms(question: str) -> list[str]:
     return list(dict.fromkeys(meaningful))[:MAX_TERMS]
 
 
+def _fts5_phrase(term: str) -> str:
+    # Quoted, so FTS5 operators in user input are matched as plain words.
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _sqlite_match(terms: list[str], name: str) -> TextClause:
+    clause: TextClause = text(f"claims_fts MATCH :{name}").bindparams(
+        **{name: " OR ".join(_fts5_phrase(term) for term in terms)}
+    )
+    return clause
+
+
 def ranked_matches(dialect: str, terms: list[str]) -> Select[Any]:
-    """Return ``SELECT claim_id, relevance`` over the claims matching any term; higher is better."""
+    """Return ``SELECT claim_id, relevance`` over claims matching any term; higher is better."""
     if dialect == "sqlite":
-        # Each term quoted, so FTS5 syntax in user input is taken as text; OR between terms.
-        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-        # bm25() is lower for better matches; statement counts 10x, aliases 5x, summary 1x.
-        relevance: ColumnElement[float] = -func.bm25(literal_column("claims_fts"), 10.0, 5.0, 1.0)
-        return (
-            select(claims_fts.c.rowid.label("claim_id"), cast(relevance, Float).label("relevance"))
-            .select_from(claims_fts)
-            .where(text("claims_fts MATCH :match").bindparams(match=match))
+        coverage: ColumnElement[Any] = sum(
+            (
+                cast(
+                    claims_fts.c.rowid.in_(
+                        select(claims_fts.c.rowid)
+                        .select_from(claims_fts)
+                        .where(_sqlite_match([term], f"term_{index}"))
+                    ),
+                    Integer,
+                )
+                for index, term in enumerate(terms)
+            ),
+            start=literal_column("0"),
         )
-    query = func.to_tsquery(literal_column("'english'::regconfig"), " | ".join(terms))
+        # bm25() is lower for better matches.
+        score = -func.bm25(literal_column("claims_fts"), 10.0, 5.0, 1.0)
+        return (
+            select(
+                claims_fts.c.rowid.label("claim_id"),
+                cast(coverage * COVERAGE_WEIGHT + score, Float).label("relevance"),
+            )
+            .select_from(claims_fts)
+            .where(_sqlite_match(terms, "any_term"))
+        )
+    english: ColumnElement[Any] = literal_column("'english'::regconfig")
+    query = func.to_tsquery(english, " | ".join(terms))
+    coverage = sum(
+        (
+            cast(claims_fts.c.document.op("@@")(func.to_tsquery(english, term)), Integer)
+            for term in terms
+        ),
+        start=literal_column("0"),
+    )
     return select(
         claims_fts.c.claim_id.label("claim_id"),
-        cast(func.ts_rank(claims_fts.c.document, query), Float).label("relevance"),
+        cast(coverage * COVERAGE_WEIGHT + func.ts_rank(claims_fts.c.document, query), Float).label(
+            "relevance"
+        ),
     ).where(claims_fts.c.document.op("@@")(query))
