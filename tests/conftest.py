@@ -1,8 +1,11 @@
 """Fixtures: every test runs over HTTP against a live server, on SQLite and on PostgreSQL."""
 
 import os
+import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -115,3 +118,17 @@ def editor(live_server: LiveServer, editor_key: str) -> Iterator[httpx.Client]:
         headers={"Authorization": f"Bearer {editor_key}"},
     ) as http:
         yield http
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print how many tests ran on each database, so a run shows it covered both."""
+    counts: dict[str, Counter[str]] = {backend: Counter() for backend in BACKENDS}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for backend in BACKENDS:
+                if re.search(rf"[\[-]{backend}[\]-]", getattr(report, "nodeid", "")):
+                    counts[backend][outcome] += 1
+    terminalreporter.section("databases")
+    for backend, outcome_counts in counts.items():
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcome_counts.items()))
+        terminalreporter.write_line(f"{backend}: {summary or 'no tests'}")
