@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     import_max_records: int = Field(
         default=10_000, ge=1, description="Most records one bibliographic import accepts."
     )
+    document_cache_ttl: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a process serves kept claim documents before checking the "
+        "database for writes made elsewhere (its own writes are seen at once).",
+    )
+    document_cache_size: int = Field(
+        default=20_000, ge=0, description="Claim documents a process keeps (0: none)."
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     log_level: str = Field(default="info", description="Log level of the server.")
 

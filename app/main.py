@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as api_keys_router
+from app.claims.documents import ClaimDocumentCache, ClaimDocumentMiddleware
 from app.claims.router import router as claims_router
 from app.config import Settings, get_settings
 from app.db import Database
@@ -78,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
     )
     app.state.settings = settings
+    app.state.claim_documents = ClaimDocumentCache(
+        ttl=settings.document_cache_ttl, max_entries=settings.document_cache_size
+    )
     install_error_handlers(app)
     for router in (
         claims_router,
@@ -91,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meta_router,
     ):
         app.include_router(router)
+    if settings.document_cache_size > 0:
+        app.add_middleware(ClaimDocumentMiddleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _register_problem_schema(app)
     return app

@@ -51,7 +51,9 @@ def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture(scope="session")
 def live_server(database: TestDatabase) -> Iterator[LiveServer]:
     """Serve the app against the session's database."""
-    settings = Settings(database_url=database.url, cache_max_age=60, max_body_bytes=200_000)
+    settings = Settings(
+        database_url=database.url, cache_max_age=60, max_body_bytes=200_000, document_cache_ttl=0
+    )
     with serve(settings) as server:
         yield server
 

@@ -101,6 +101,7 @@ def test_sqlite_and_postgresql_get_the_same_schema(both: tuple[TestDatabase, Tes
         "claim_slugs",
         "claim_topics",
         "claims",
+        "content_generation",
         "evidence",
         "studies",
         "study_authors",

@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.claims import Claim, ClaimAlias, ClaimSlug
 from app.models.evidence import Evidence
+from app.models.generation import ContentGeneration
 from app.models.studies import Study, StudyAuthor
 from app.models.topics import Topic, claim_topics
 from app.models.verdicts import Verdict
@@ -16,6 +17,7 @@ __all__ = [
     "Claim",
     "ClaimAlias",
     "ClaimSlug",
+    "ContentGeneration",
     "Evidence",
     "Study",
     "StudyAuthor",

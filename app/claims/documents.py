@@ -1,0 +1,165 @@
+"""Claim documents kept ready: the rendered body and ETag of `GET /v1/claims/{claim}`.
+
+A claim's detail is the most read resource, and rendering it takes five queries. Each API
+process keeps rendered documents keyed by the database's content generation (a number that
+triggers bump on every write to claims, aliases, topics, studies, evidence and verdicts). A
+kept document is served while the generation is unchanged, so an answer is never older than
+the last write this process made, and never older than ``ttl`` seconds for writes made
+elsewhere (another process, the CLI). Public GETs are cacheable for ``max-age`` seconds
+anyway, so a ``ttl`` of a second or so adds no staleness a client does not already accept.
+
+`ClaimDocumentMiddleware` answers hits, and 304s, before FastAPI's routing; a miss renders
+the document with the same services and schema as the route, so the bytes are identical.
+"""
+
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.claims import service as claim_service
+from app.db import Database
+from app.http_cache import cache_control, etag_for, matches
+from app.models import ContentGeneration
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDocument:
+    """A rendered claim detail, valid for one content generation."""
+
+    generation: int
+    etag: str
+    body: bytes
+
+
+class ClaimDocumentCache:
+    """Rendered claim documents of one process, least recently used dropped first."""
+
+    def __init__(self, *, ttl: float, max_entries: int) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, ClaimDocument] = OrderedDict()
+        self._generation = -1
+        self._checked_at = float("-inf")
+
+    def mark_stale(self) -> None:
+        """Make the next read ask the database for the generation (after a local write)."""
+        self._checked_at = float("-inf")
+
+    async def generation(self, database: Database) -> int:
+        """Return the content generation, asking the database at most once every ``ttl``."""
+        now = time.monotonic()
+        if now - self._checked_at > self.ttl:
+            async with database.read_sessions() as session:
+                value = (
+                    await session.execute(
+                        select(ContentGeneration.value).where(ContentGeneration.id == 1)
+                    )
+                ).scalar_one()
+            if value != self._generation:
+                self._entries.clear()
+                self._generation = value
+            self._checked_at = now
+        return self._generation
+
+    def get(self, ref: str, generation: int) -> ClaimDocument | None:
+        """Return the kept document for ``ref`` if it belongs to ``generation``."""
+        document = self._entries.get(ref)
+        if document is None or document.generation != generation:
+            return None
+        self._entries.move_to_end(ref)
+        return document
+
+    def put(self, refs: tuple[str, ...], document: ClaimDocument) -> None:
+        """Keep ``document`` under each of its refs (id and slug)."""
+        if document.generation != self._generation:
+            return
+        for ref in refs:
+            self._entries[ref] = document
+            self._entries.move_to_end(ref)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+async def render(
+    database: Database, ref: str, generation: int
+) -> tuple[tuple[str, ...], ClaimDocument] | None:
+    """Render the document of claim ``ref``; None if there is no such (undeleted) claim."""
+    async with database.read_sessions() as session:
+        try:
+            claim = await claim_service.resolve(session, ref=ref)
+        except claim_service.ClaimNotFound:
+            return None
+        body = (await claim_service.read(session, claim=claim)).model_dump_json().encode()
+    refs = tuple(dict.fromkeys((ref, str(claim.id), claim.slug)))
+    return refs, ClaimDocument(generation=generation, etag=etag_for(body), body=body)
+
+
+_CLAIM_PATH = re.compile(r"^/v1/claims/([^/]{1,200})$")
+
+
+class ClaimDocumentMiddleware:
+    """Answer `GET /v1/claims/{claim}` from kept documents; everything else goes to the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["query_string"]
+        ):
+            await self.app(scope, receive, send)
+            return
+        found = _CLAIM_PATH.match(scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        cache: ClaimDocumentCache = state.claim_documents
+        database: Database = state.database
+        ref = found.group(1)
+        try:
+            generation = await cache.generation(database)
+            document = cache.get(ref, generation)
+            if document is None:
+                rendered = await render(database, ref, generation)
+                if rendered is None:
+                    await self.app(scope, receive, send)  # the app answers the 404
+                    return
+                refs, document = rendered
+                cache.put(refs, document)
+        except Exception:
+            await self.app(scope, receive, send)
+            return
+        await _respond(scope, send, document)
+
+
+async def _respond(scope: Scope, send: Send, document: ClaimDocument) -> None:
+    if_none_match = None
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+            break
+    headers = [
+        (b"etag", document.etag.encode()),
+        (b"cache-control", cache_control(public=True).encode()),
+    ]
+    if matches(if_none_match, document.etag):
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    headers += [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(document.body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    body = b"" if scope["method"] == "HEAD" else document.body
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,21 @@
+"""The content generation: one number that every change to published content increases."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class ContentGeneration(Base):
+    """A single row whose ``value`` triggers in the database bump on every content write.
+
+    API processes keep rendered claim documents keyed by this number, so a write made through
+    any process (or straight into the database) retires every kept document.
+    """
+
+    __tablename__ = "content_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
