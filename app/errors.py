@@ -192,6 +192,16 @@ async def _handle_validation_error(_request: Request, exc: Exception) -> Respons
 
 async def _handle_http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not UTF-8: malformed input, so 422 like bad JSON.
+        return problem_response(
+            422,
+            code="validation-error",
+            detail="The request is not valid.",
+            errors=[
+                {"loc": ["body"], "msg": "The body is not UTF-8 JSON.", "type": "json_invalid"}
+            ],
+        )
     codes = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":

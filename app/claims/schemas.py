@@ -11,6 +11,18 @@ from app.studies.schemas import reject_explicit_nulls
 from app.verdicts.schemas import VerdictRead
 
 
+def _one_line(value: str) -> str:
+    """Collapse runs of white space (newlines, non-breaking spaces) into single spaces."""
+    return " ".join(value.split())
+
+
+Statement = Annotated[
+    str,
+    AfterValidator(_one_line),
+    Field(min_length=3, max_length=500, description="One sentence, as people say it."),
+]
+
+
 def _distinct(values: list[str]) -> list[str]:
     stripped = [value.strip() for value in values]
     if any(not value for value in stripped):
@@ -44,7 +56,7 @@ class ClaimCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CLAIM_EXAMPLE]})
 
-    statement: str = Field(min_length=3, max_length=500, description="One sentence, as said.")
+    statement: Statement
     slug: str | None = Field(default=None, min_length=1, max_length=80, pattern=SLUG_PATTERN)
     aliases: Aliases = Field(default_factory=list)
     summary: str | None = Field(default=None, max_length=5000)
@@ -60,7 +72,7 @@ class ClaimUpdate(BaseModel):
         json_schema_extra={"examples": [{"aliases": ["glute amnesia", "gluteal inhibition"]}]},
     )
 
-    statement: str | None = Field(default=None, min_length=3, max_length=500)
+    statement: Statement | None = None
     aliases: Aliases | None = None
     summary: str | None = Field(default=None, max_length=5000)
     topics: TopicSlugs | None = None

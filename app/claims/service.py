@@ -185,7 +185,7 @@ async def _slug_taken(session: AsyncSession, slug: str, *, claim_id: int | None 
 
 
 async def _free_slug(session: AsyncSession, statement: str, *, claim_id: int | None = None) -> str:
-    base = slugify(statement)
+    base = slugify(statement, prefix="claim")
     slug, number = base, 1
     while await _slug_taken(session, slug, claim_id=claim_id):
         number += 1
@@ -218,15 +218,28 @@ def _set_aliases(claim: Claim, aliases: list[str]) -> None:
 
 async def create(session: AsyncSession, *, data: ClaimCreate, actor: Actor) -> ClaimRead:
     """Add a claim; 409 when its statement or chosen slug is taken."""
-    statement = data.statement.strip()
+    statement = data.statement
     await _ensure_new_statement(session, statement)
     if data.slug is not None:
         if await _slug_taken(session, data.slug):
-            existing = await resolve(session, ref=data.slug)
-            raise DuplicateClaim(
-                f"The slug '{data.slug}' is taken: {claim_url(existing)}",
-                existing=claim_url(existing),
+            holder = (
+                (
+                    await session.execute(
+                        select(Claim).where(
+                            or_(
+                                Claim.slug == data.slug,
+                                Claim.id.in_(
+                                    select(ClaimSlug.claim_id).where(ClaimSlug.slug == data.slug)
+                                ),
+                            )
+                        )
+                    )
+                )
+                .scalars()
+                .first()
             )
+            existing = claim_url(holder) if holder is not None else None
+            raise DuplicateClaim(f"The slug '{data.slug}' is taken.", existing=existing)
         slug = data.slug
     else:
         slug = await _free_slug(session, statement)
@@ -253,8 +266,8 @@ async def update(
 ) -> ClaimRead:
     """Apply the fields sent; a new statement gets a new slug and the old one keeps resolving."""
     changes = data.model_dump(exclude_unset=True)
-    if "statement" in changes and changes["statement"].strip() != claim.statement:
-        statement = changes["statement"].strip()
+    if "statement" in changes and changes["statement"] != claim.statement:
+        statement = changes["statement"]
         await _ensure_new_statement(session, statement, claim_id=claim.id)
         new_slug = await _free_slug(session, statement, claim_id=claim.id)
         if new_slug != claim.slug:

@@ -130,7 +130,7 @@ async def _ensure_slug_free(session: AsyncSession, slug: str) -> None:
 
 async def create(session: AsyncSession, *, data: TopicCreate, actor: Actor) -> TopicDetail:
     """Create a topic; 409 when its slug is taken."""
-    slug = data.slug or slugify(data.name)
+    slug = data.slug or slugify(data.name, prefix="topic")
     await _ensure_slug_free(session, slug)
     topic = Topic(slug=slug, name=data.name, description=data.description)
     session.add(topic)
