@@ -5,6 +5,13 @@ migration); this module turns a question into terms and ranks the claims that ma
 them. Relevance puts claims that match more of the question's words first (coverage), then
 orders by the engine's own score: bm25 on SQLite (statement 10x, aliases 5x, summary 1x),
 ts_rank on PostgreSQL (statement A, aliases B, summary C).
+
+Common words are treated like stop words: in a collection of at least
+``COMMON_MIN_CLAIMS`` claims, a word found in more than ``COMMON_FRACTION`` of them
+("covid" in a COVID collection) neither selects nor ranks claims when the question has rarer
+words. Scoring every claim that mentions such a word is what makes a search slow, and it
+changes no ranking a reader would notice. Document frequencies are counted once per content
+generation and kept in the process.
 """
 
 import re
@@ -23,7 +30,10 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+
+from app.models import Claim, ContentGeneration
 
 # Words that carry no meaning for matching a claim ("does sitting turn my glutes off?").
 _STOP_WORDS_TEXT = """
@@ -42,7 +52,52 @@ MAX_TERMS = 12
 COVERAGE_WEIGHT = 1000.0
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
+COMMON_FRACTION = 0.05
+COMMON_MIN_CLAIMS = 2000
+MAX_KEPT_TERMS = 50_000
+
 claims_fts = table("claims_fts", column("rowid"), column("claim_id"), column("document"))
+
+
+class CorpusStatistics:
+    """How many claims there are and how many match each term, for one content generation."""
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.claims: int | None = None
+        self.matching: dict[str, int] = {}
+
+
+_statistics: dict[str, CorpusStatistics] = {}
+
+
+async def selective_terms(session: AsyncSession, terms: list[str]) -> list[str]:
+    """Return the terms that select claims: all of them, less the common ones if any is rarer."""
+    bind = session.get_bind()
+    key = str(bind.engine.url)
+    generation = (
+        await session.execute(select(ContentGeneration.value).where(ContentGeneration.id == 1))
+    ).scalar_one()
+    statistics = _statistics.get(key)
+    if statistics is None or statistics.generation != generation:
+        statistics = _statistics[key] = CorpusStatistics(generation)
+    if statistics.claims is None:
+        statistics.claims = (
+            await session.execute(select(func.count()).where(Claim.deleted_at.is_(None)))
+        ).scalar_one()
+    if statistics.claims < COMMON_MIN_CLAIMS:
+        return terms
+    for term in terms:
+        if term not in statistics.matching:
+            if len(statistics.matching) >= MAX_KEPT_TERMS:
+                statistics.matching.clear()
+            match = ranked_matches(bind.dialect.name, [term]).subquery()
+            statistics.matching[term] = (
+                await session.execute(select(func.count()).select_from(match))
+            ).scalar_one()
+    limit = COMMON_FRACTION * statistics.claims
+    rare = [term for term in terms if statistics.matching[term] <= limit]
+    return rare or terms
 
 
 def search_terms(question: str) -> list[str]:

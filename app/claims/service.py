@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import service as audit_service
 from app.auth.service import Actor
 from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, Stats, TopicRef
-from app.claims.search import ranked_matches, search_terms
+from app.claims.search import ranked_matches, search_terms, selective_terms
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence import service as evidence_service
 from app.evidence.schemas import EvidenceSummary
@@ -140,6 +140,7 @@ async def list_claims(
         terms = search_terms(q)
         if not terms:
             return [], None
+        terms = await selective_terms(session, terms)
         ranked = ranked_matches(_dialect(session), terms).subquery("ranked")
         statement = statement.join(ranked, ranked.c.claim_id == Claim.id).add_columns(
             ranked.c.relevance

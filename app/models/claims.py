@@ -44,7 +44,6 @@ class Claim(Base):
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.Index("ix_claims_updated_at_id", "updated_at", "id"),
         sa.Index("ix_claims_statement_id", "statement", "id"),
-        sa.Index("ix_claims_deleted_at", "deleted_at"),
         {"sqlite_autoincrement": True},
     )
 

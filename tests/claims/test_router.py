@@ -1,7 +1,9 @@
 """Claims over HTTP: reads, search, curation, soft delete."""
 
 import httpx
+import pytest
 
+from app.claims import search
 from tests.factories import (
     STUDY_DARLOW,
     decide,
@@ -249,3 +251,21 @@ class TestSearch:
         assert [c["statement"][0] for c in newest] == ["C", "A", "B"]
         oldest = client.get("/v1/claims", params={"sort": "updated_at"}).json()["items"]
         assert [c["statement"][0] for c in oldest] == ["B", "A", "C"]
+
+
+class TestCommonWords:
+    def test_a_word_in_most_claims_does_not_select_when_rarer_words_are_asked(
+        self, editor: httpx.Client, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(search, "COMMON_MIN_CLAIMS", 5)
+        monkeypatch.setattr(search, "COMMON_FRACTION", 0.3)
+        for n in range(8):
+            make_claim(editor, f"Covid spreads in setting {n}")
+        masks = make_claim(editor, "Covid masks stop spread")
+        both = make_claim(editor, "Masks without covid")
+
+        def slugs(q: str) -> list[str]:
+            return [c["slug"] for c in client.get("/v1/claims", params={"q": q}).json()["items"]]
+
+        assert sorted(slugs("covid masks")) == sorted([masks["slug"], both["slug"]])
+        assert len(slugs("covid")) == 10  # only common words: they still select
