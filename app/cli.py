@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -10,6 +11,7 @@ from rich.console import Console
 
 from app.auth import service as key_service
 from app.auth.schemas import ApiKeyCreate
+from app.bibliography import ImportFormat
 from app.config import get_settings
 from app.db import Database
 from app.meta.service import alembic_config
@@ -98,6 +100,60 @@ def create_key(
     secret = run_with_database(work)
     console.print(f"created {role.value} key '{name}'. Store it now; it is not shown again:")
     typer.echo(secret)
+
+
+@cli.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A BibTeX, RIS, CSL-JSON or MEDLINE file.")],
+    fmt: Annotated[
+        ImportFormat | None,
+        typer.Option("--format", help="The file's format (default: by its ending)."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Report what would happen; write nothing.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per transaction.")] = 500,
+) -> None:
+    """Import studies from a bibliographic file, committing in batches; rerun to resume."""
+    from app.imports import cli as import_cli
+
+    try:
+        chosen = import_cli.file_format(file, fmt)
+        outcome = run_with_database(
+            lambda database: import_cli.import_file(
+                database,
+                path=file,
+                fmt=chosen,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                settings=get_settings(),
+                console=console,
+            )
+        )
+    except import_cli.ImportFailed as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    import_cli.print_summary(outcome, console=console)
+
+
+@cli.command("export")
+def export(
+    file: Annotated[
+        Path | None, typer.Argument(help="The file to write (standard output if omitted).")
+    ] = None,
+) -> None:
+    """Write the whole database as one JSON document, as `GET /v1/export` does."""
+    from app.admin.cli import export_command
+
+    export_command(file, run=run_with_database, console=console)
+
+
+@cli.command("import-db")
+def import_db(
+    file: Annotated[Path, typer.Argument(help="An export document (`-`: standard input).")],
+) -> None:
+    """Restore an export into the empty database, all or nothing; no size limit."""
+    from app.admin.cli import import_command
+
+    import_command(file, run=run_with_database, console=console)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from app.admin.router import router as admin_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as api_keys_router
 from app.claims.documents import ClaimDocumentCache, ClaimDocumentMiddleware
@@ -15,6 +16,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.evidence.router import router as evidence_router
+from app.imports.router import router as imports_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit
 from app.references.router import router as references_router
@@ -36,7 +38,7 @@ verdict (rating and GRADE certainty), the studies that bear on it and a citable 
 """
 
 # Probes answer fresh every time: no ETag, no 304.
-UNCACHED_PATHS = ("/healthz", "/readyz")
+UNCACHED_PATHS = ("/healthz", "/readyz", "/v1/export")
 
 TAGS = [
     {"name": "claims", "description": "Claims people make, with their verdicts."},
@@ -88,10 +90,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         verdicts_router,
         evidence_router,
         references_router,
+        imports_router,  # before studies: /v1/studies/import is not a {study}
         studies_router,
         topics_router,
         api_keys_router,
         audit_router,
+        admin_router,
         meta_router,
     ):
         app.include_router(router)

@@ -34,7 +34,7 @@ async def record(
     before: BaseModel | dict[str, Any] | None,
     after: BaseModel | dict[str, Any] | None,
 ) -> None:
-    """Add the audit row of a write to the current transaction."""
+    """Add the audit row of a write to the current transaction (flushed with the rest)."""
     session.add(
         AuditEntry(
             who=actor.name,
@@ -46,7 +46,6 @@ async def record(
             after=_snapshot(after),
         )
     )
-    await session.flush()
 
 
 async def list_entries(

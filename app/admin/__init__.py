@@ -1,0 +1,1 @@
+"""Whole-database export and restore."""

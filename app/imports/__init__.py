@@ -1,0 +1,1 @@
+"""Bibliographic import: records in BibTeX, RIS, CSL-JSON or MEDLINE become studies."""
