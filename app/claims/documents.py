@@ -12,6 +12,7 @@ anyway, so a ``ttl`` of a second or so adds no staleness a client does not alrea
 the document with the same services and schema as the route, so the bytes are identical.
 """
 
+import asyncio
 import re
 import time
 from collections import OrderedDict
@@ -44,26 +45,46 @@ class ClaimDocumentCache:
         self._entries: OrderedDict[str, ClaimDocument] = OrderedDict()
         self._generation = -1
         self._checked_at = float("-inf")
+        # Bumped by every local write; a check that began before a write cannot vouch for it.
+        self._epoch = 0
+        self._check: tuple[int, asyncio.Future[int]] | None = None
 
     def mark_stale(self) -> None:
         """Make the next read ask the database for the generation (after a local write)."""
+        self._epoch += 1
         self._checked_at = float("-inf")
 
     async def generation(self, database: Database) -> int:
-        """Return the content generation, asking the database at most once every ``ttl``."""
-        now = time.monotonic()
-        if now - self._checked_at > self.ttl:
+        """Return the content generation, asking the database at most once every ``ttl``.
+
+        Concurrent readers share one check instead of each sending the same query; a reader
+        after a local write never shares a check that began before that write.
+        """
+        if time.monotonic() - self._checked_at <= self.ttl:
+            return self._generation
+        epoch = self._epoch
+        if self._check is None or self._check[0] != epoch:
+            self._check = (epoch, asyncio.ensure_future(self._read_generation(database, epoch)))
+        return await asyncio.shield(self._check[1])
+
+    async def _read_generation(self, database: Database, epoch: int) -> int:
+        started = time.monotonic()
+        try:
             async with database.read_sessions() as session:
                 value = (
                     await session.execute(
                         select(ContentGeneration.value).where(ContentGeneration.id == 1)
                     )
                 ).scalar_one()
-            if value != self._generation:
-                self._entries.clear()
-                self._generation = value
-            self._checked_at = now
-        return self._generation
+        finally:
+            if self._check is not None and self._check[0] == epoch:
+                self._check = None
+        if value != self._generation:
+            self._entries.clear()
+            self._generation = value
+        if self._epoch == epoch:
+            self._checked_at = started
+        return value
 
     def get(self, ref: str, generation: int) -> ClaimDocument | None:
         """Return the kept document for ``ref`` if it belongs to ``generation``."""

@@ -52,16 +52,23 @@ async def resolve(
 ) -> Claim:
     """Return the claim with this id, slug or former slug; deleted claims only if ``deleted``."""
     claim_id = as_id(ref)
-    if claim_id is not None:
-        condition = Claim.id == claim_id
-    else:
-        former = select(ClaimSlug.claim_id).where(ClaimSlug.slug == ref)
-        condition = or_(Claim.slug == ref, Claim.id.in_(former))
+    if claim_id is None:
+        # By slug; a former slug only when no claim has it now (two indexed lookups: an OR
+        # across both tables makes PostgreSQL scan every claim).
+        claim_id = (
+            await session.execute(select(Claim.id).where(Claim.slug == ref))
+        ).scalar_one_or_none()
+        if claim_id is None:
+            claim_id = (
+                await session.execute(select(ClaimSlug.claim_id).where(ClaimSlug.slug == ref))
+            ).scalar_one_or_none()
     visibility = Claim.deleted_at.is_not(None) if deleted else Claim.deleted_at.is_(None)
-    statement = _with_children(select(Claim).where(condition, visibility))
+    statement = _with_children(select(Claim).where(Claim.id == claim_id, visibility))
     if for_update:
         statement = statement.with_for_update(of=Claim)
-    claim: Claim | None = (await session.execute(statement)).scalars().first()
+    claim: Claim | None = (
+        (await session.execute(statement)).scalars().first() if claim_id is not None else None
+    )
     if claim is None:
         state = "deleted " if deleted else ""
         raise ClaimNotFound(f"No {state}claim '{ref}'.")
