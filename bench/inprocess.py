@@ -1,0 +1,287 @@
+"""In-process checks: SQL statements per request at two page sizes, and where a request's time goes.
+
+The app runs in this process behind ``httpx.ASGITransport`` (no sockets, no uvicorn); an
+SQLAlchemy ``before_cursor_execute`` / ``after_cursor_execute`` pair on every engine of
+``app.state.database`` counts the statements and the time spent executing them (driver round
+trip and row fetch included; the rest of a request is Python: routing, validation, ORM,
+serialisation).
+"""
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from bench.generate import SQLITE_PATH, postgresql_url, sqlite_url
+
+
+@dataclass
+class StatementLog:
+    """Statements executed since the last reset, and the time spent in them."""
+
+    statements: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    _started: list[float] = field(default_factory=list)
+
+    def reset(self) -> None:
+        """Forget what was logged."""
+        self.statements.clear()
+        self.seconds = 0.0
+
+    def before(self, *_: Any) -> None:
+        """Note that a statement starts."""
+        self._started.append(time.perf_counter())
+
+    def after(self, _connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        """Note that a statement ended."""
+        self.seconds += time.perf_counter() - self._started.pop()
+        self.statements.append(" ".join(statement.split())[:160])
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request whose statements are counted."""
+
+    name: str
+    path: str
+    revalidate: bool = False
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one probe cost."""
+
+    name: str
+    status: int
+    statements: int
+    selects: int
+    ms_per_request: float
+    sql_ms_per_request: float
+
+
+@asynccontextmanager
+async def running_app(
+    database_url: str, **settings: Any
+) -> AsyncIterator[tuple[FastAPI, StatementLog]]:
+    """Run the app's lifespan (with ``settings`` overridden) and log its engines' statements."""
+    app = create_app(Settings(database_url=database_url, log_level="warning", **settings))
+    log = StatementLog()
+    async with app.router.lifespan_context(app):
+        database: Database = app.state.database
+        for engine in database.engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", log.before)
+            event.listen(engine.sync_engine, "after_cursor_execute", log.after)
+        yield app, log
+
+
+def probes(detail_slug: str, hub_slug: str, query: str) -> list[Probe]:
+    """Return the requests the report counts (the hub claim has more than 100 links)."""
+    q = quote(query)
+    return [
+        Probe("detail", f"/v1/claims/{detail_slug}"),
+        Probe("detail 304", f"/v1/claims/{detail_slug}", revalidate=True),
+        Probe("evidence limit=5", f"/v1/claims/{hub_slug}/evidence?limit=5"),
+        Probe("evidence limit=100", f"/v1/claims/{hub_slug}/evidence?limit=100"),
+        Probe("list limit=5", "/v1/claims?limit=5"),
+        Probe("list limit=100", "/v1/claims?limit=100"),
+        Probe("search limit=5", f"/v1/claims?q={q}&limit=5"),
+        Probe("search limit=100", f"/v1/claims?q={q}&limit=100"),
+    ]
+
+
+async def run_probes(
+    database_url: str, cases: list[Probe], *, repeat: int = 50, **settings: Any
+) -> list[ProbeResult]:
+    """Count each probe's statements, then time ``repeat`` sequential requests of it."""
+    results = []
+    async with (
+        running_app(database_url, **settings) as (app, log),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as client,
+    ):
+        for probe in cases:
+            headers: dict[str, str] = {}
+            if probe.revalidate:
+                first = await client.get(probe.path)
+                headers["If-None-Match"] = first.headers["etag"]
+            await client.get(probe.path, headers=headers)  # warm caches and compiled SQL
+            log.reset()
+            response = await client.get(probe.path, headers=headers)
+            statements = list(log.statements)
+            log.reset()
+            started = time.perf_counter()
+            for _ in range(repeat):
+                await client.get(probe.path, headers=headers)
+            elapsed = time.perf_counter() - started
+            results.append(
+                ProbeResult(
+                    name=probe.name,
+                    status=response.status_code,
+                    statements=len(statements),
+                    selects=sum(1 for s in statements if s.upper().startswith("SELECT")),
+                    ms_per_request=1000 * elapsed / repeat,
+                    sql_ms_per_request=1000 * log.seconds / repeat,
+                )
+            )
+    return results
+
+
+def sample_claims(path: str = str(SQLITE_PATH)) -> tuple[str, str]:
+    """Return the slug of an ordinary claim and of a claim with more than 100 links."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        hub = connection.execute(
+            "SELECT c.slug FROM claims c JOIN evidence e ON e.claim_id = c.id "
+            "WHERE c.deleted_at IS NULL GROUP BY c.id HAVING count(*) > 100 ORDER BY c.id LIMIT 1"
+        ).fetchone()
+        ordinary = connection.execute(
+            "SELECT slug FROM claims WHERE deleted_at IS NULL ORDER BY id LIMIT 1 OFFSET 1234"
+        ).fetchone()
+    finally:
+        connection.close()
+    if hub is None or ordinary is None:
+        raise RuntimeError("the benchmark database has no claim with more than 100 links")
+    return str(ordinary[0]), str(hub[0])
+
+
+def format_results(backend: str, results: list[ProbeResult]) -> str:
+    """Return a Markdown table of one backend's probes."""
+    lines = [
+        f"| {backend}: request | status | SQL statements | of which SELECT | ms/request "
+        "in-process | of which SQL ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        lines.append(
+            f"| {result.name} | {result.status} | {result.statements} | {result.selects} | "
+            f"{result.ms_per_request:.2f} | {result.sql_ms_per_request:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def _site(frame: FrameType) -> str:
+    code = frame.f_code
+    path = code.co_filename
+    for marker in ("site-packages/", "/lib/python3.11/", "/work/main/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{path}:{code.co_name}"
+
+
+class StackSampler(threading.Thread):
+    """Sample one thread's Python stack every ``interval`` s: a poor man's py-spy.
+
+    cProfile misattributes time in coroutines; sampling the stack does not. The switch interval
+    is lowered while sampling so that the sampler gets the GIL when it asks for it.
+    """
+
+    def __init__(self, thread_id: int, interval: float = 0.0005) -> None:
+        super().__init__(name="stack-sampler", daemon=True)
+        self.thread_id = thread_id
+        self.interval = interval
+        self.inclusive: Counter[str] = Counter()
+        self.leaf: Counter[str] = Counter()
+        self.samples = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        """Sample until stopped."""
+        while not self._stop_event.is_set():
+            frame = sys._current_frames().get(self.thread_id)
+            sites = []
+            while frame is not None:
+                sites.append(_site(frame))
+                frame = frame.f_back
+            if sites:
+                self.samples += 1
+                self.leaf[sites[0]] += 1
+                self.inclusive.update(set(sites))
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._stop_event.set()
+        self.join()
+
+    def report(self, top: int = 45) -> str:
+        """Return the functions seen most often, inclusive and as the running leaf."""
+        lines = [f"{self.samples} samples; % of samples with the function on the stack:"]
+        for site, count in self.inclusive.most_common(top):
+            lines.append(f"{100 * count / max(self.samples, 1):5.1f}%  {site}")
+        lines.append("running (leaf) functions:")
+        for site, count in self.leaf.most_common(15):
+            lines.append(f"{100 * count / max(self.samples, 1):5.1f}%  {site}")
+        return "\n".join(lines)
+
+
+async def profile(database_url: str, path: str, *, repeat: int, revalidate: bool) -> str:
+    """Return where the event-loop thread spends ``repeat`` sequential requests of ``path``."""
+    async with (
+        running_app(database_url) as (app, _log),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as client,
+    ):
+        headers = {}
+        if revalidate:
+            headers["If-None-Match"] = (await client.get(path)).headers["etag"]
+        for _ in range(10):
+            await client.get(path, headers=headers)
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(0.00005)
+        sampler = StackSampler(threading.get_ident())
+        sampler.start()
+        try:
+            for _ in range(repeat):
+                await client.get(path, headers=headers)
+        finally:
+            sampler.stop()
+            sys.setswitchinterval(switch)
+    return sampler.report()
+
+
+def main() -> None:
+    """Print statement counts and time split, or a profile of one request."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--profile", metavar="PATH", help="sample the stack over GET PATH")
+    parser.add_argument("--revalidate", action="store_true", help="send its ETag (304)")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--query", default="does vitamin d protect against covid")
+    arguments = parser.parse_args()
+    url = sqlite_url() if arguments.backend == "sqlite" else postgresql_url()
+    if arguments.profile:
+        report = asyncio.run(
+            profile(
+                url, arguments.profile, repeat=arguments.repeat, revalidate=arguments.revalidate
+            )
+        )
+        print(report)
+        return
+    detail, hub = sample_claims()
+    results = asyncio.run(
+        run_probes(url, probes(detail, hub, arguments.query), repeat=arguments.repeat)
+    )
+    print(format_results(arguments.backend, results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,486 @@
+"""The whole run: generate the data, serve it four ways, drive each with wrk, report."""
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from app.claims.search import search_terms
+from bench import generate, inprocess
+from bench.harness import (
+    BIN,
+    CONNECTIONS,
+    METADATA_PATH,
+    RESULTS_DIR,
+    THREADS,
+    Request,
+    RssSampler,
+    Server,
+    Target,
+    ensure_wrk,
+    measure,
+    table,
+    wrk_version,
+)
+
+BACKENDS = ("sqlite", "postgresql")
+WORKLOADS = {
+    "a": "(a) claim detail",
+    "b": "(b) 304 revalidation",
+    "c": "(c) search q=",
+    "d": "(d) evidence list",
+    "e": "(e) claims list page",
+}
+SAMPLE_CLAIMS = 1000
+SAMPLE_REVALIDATIONS = 200
+SAMPLE_PAGES = 30
+RSS_LIMIT_MIB = 200
+DETAIL_RATIO_GOAL = 2.0
+DETAIL_P99_GOAL_MS = 50.0
+REVALIDATION_RATIO_GOAL = 0.40
+SEARCH_P50_GOAL_MS = 15.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The claims and questions the workloads rotate through."""
+
+    claims: list[tuple[int, str]]
+    queries: list[str]
+
+
+def sample(claims: int) -> Sample:
+    """Pick the claims (live ones, spread over the table) and realistic questions from the data."""
+    rng = random.Random(generate.SEED + 1)
+    connection = sqlite3.connect(f"file:{generate.SQLITE_PATH}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT id, slug FROM claims WHERE deleted_at IS NULL ORDER BY id"
+        ).fetchall()
+    finally:
+        connection.close()
+    picked = rng.sample(rows, min(SAMPLE_CLAIMS, len(rows)))
+    seeds = generate.read_seeds()
+    queries: list[str] = []
+    for seed in rng.sample(seeds.claims, 300):
+        words = [w for w in search_terms(seed.text) if len(w) > 2]
+        if not words:
+            continue
+        if seed.question and rng.random() < 0.5:
+            queries.append(seed.text)  # a question as people type it
+        else:
+            start = rng.randrange(max(1, len(words) - 1))
+            queries.append(" ".join(words[start : start + rng.randint(1, 3)]))
+    return Sample(claims=[(int(i), str(s)) for i, s in picked], queries=queries[:200])
+
+
+def document_cache() -> bool:
+    """Tell whether this app keeps rendered claim documents (``CITEDB_DOCUMENT_CACHE_SIZE``)."""
+    from app.config import Settings
+
+    return "document_cache_size" in Settings.model_fields
+
+
+def servers(backends: list[str]) -> dict[str, Server]:
+    """Return the servers of this run (not started)."""
+    urls = {"sqlite": generate.sqlite_url(), "postgresql": generate.postgresql_url()}
+    found: dict[str, Server] = {}
+    variants: dict[str, dict[str, str]] = {"": {}}
+    if document_cache():
+        # A second process with the claim-document cache off: what a miss (or a write) costs.
+        variants["-uncached"] = {"CITEDB_DOCUMENT_CACHE_SIZE": "0"}
+    for backend in backends:
+        for suffix, extra in variants.items():
+            found[f"citedb-{backend}{suffix}"] = Server(
+                name=f"citedb-{backend}{suffix}",
+                command=[str(BIN / "citedb"), "serve", "--host", "127.0.0.1", "--port", "{port}"],
+                env={"CITEDB_DATABASE_URL": urls[backend], "CITEDB_LOG_LEVEL": "warning", **extra},
+                ready_path="/healthz",
+            )
+    found["datasette"] = Server(
+        name="datasette",
+        command=[
+            str(BIN / "datasette"),
+            "serve",
+            str(generate.SQLITE_PATH),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--metadata",
+            str(METADATA_PATH),
+        ],
+        ready_path="/-/versions.json",
+    )
+    for name, app in (
+        ("bare-asgi", "bench.bare_asgi:app"),
+        ("fastapi-constant", "bench.bare_asgi:fastapi_app"),
+    ):
+        found[name] = Server(
+            name=name,
+            command=[
+                str(BIN / "uvicorn"),
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+        )
+    return found
+
+
+def _follow(server: Server, first: str, pages: int, *, next_key: str) -> list[Request]:
+    """Return the first page of a list and the pages after it, following the next links."""
+    requests = [Request(first)]
+    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+        path = first
+        for _ in range(pages - 1):
+            body = client.get(path).json()
+            following = body.get(next_key)
+            if not following:
+                break
+            if next_key == "next_cursor":
+                separator = "&" if "?" in first else "?"
+                path = f"{first}{separator}cursor={following}"
+            else:
+                path = httpx.URL(str(following)).raw_path.decode()  # Datasette gives a full URL
+            requests.append(Request(path))
+    return requests
+
+
+def _revalidations(server: Server, paths: list[str]) -> list[Request]:
+    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+        return [Request(path, client.get(path).headers["etag"]) for path in paths]
+
+
+def _fts_match(question: str) -> str:
+    """Return the FTS5 query citedb builds for a question (quoted terms joined by OR)."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in search_terms(question))
+
+
+def targets(
+    chosen: str, found: dict[str, Server], data: Sample, backends: list[str]
+) -> list[Target]:
+    """Return the rows of the table, in order, with the requests each rotates through."""
+    rows: list[Target] = []
+    citedb = [(backend, found[f"citedb-{backend}"]) for backend in backends]
+    datasette = found["datasette"]
+    detail = [f"/v1/claims/{slug}" for _, slug in data.claims]
+    uncached = [
+        (backend, found[f"citedb-{backend}-uncached"])
+        for backend in backends
+        if f"citedb-{backend}-uncached" in found
+    ]
+    if "a" in chosen:
+        workload = WORKLOADS["a"]
+        for backend, server in citedb:
+            rows.append(Target(workload, f"citedb {backend}", server, [Request(p) for p in detail]))
+        for backend, server in uncached:
+            rows.append(
+                Target(
+                    workload, f"citedb {backend} cache off", server, [Request(p) for p in detail]
+                )
+            )
+        rows.append(
+            Target(
+                workload,
+                "datasette row JSON",
+                datasette,
+                [Request(f"/db/claims/{claim_id}.json") for claim_id, _ in data.claims],
+                baseline=True,
+            )
+        )
+        rows.append(
+            Target(
+                workload,
+                "datasette canned claim+verdict",
+                datasette,
+                [Request(f"/db/claim_detail.json?slug={slug}") for _, slug in data.claims],
+            )
+        )
+    if "b" in chosen:
+        workload = WORKLOADS["b"]
+        for backend, server in citedb:
+            requests = _revalidations(server, detail[:SAMPLE_REVALIDATIONS])
+            rows.append(Target(workload, f"citedb {backend} 304", server, requests, expect=304))
+        for backend, server in uncached:
+            requests = _revalidations(server, detail[:SAMPLE_REVALIDATIONS])
+            label = f"citedb {backend} cache off 304"
+            rows.append(Target(workload, label, server, requests, expect=304))
+        constant = Request("/", '"bench-constant-1"')
+        rows.append(
+            Target(workload, "bare ASGI 304", found["bare-asgi"], [constant], 304, baseline=True)
+        )
+        rows.append(
+            Target(workload, "FastAPI constant 304", found["fastapi-constant"], [constant], 304)
+        )
+    if "c" in chosen:
+        workload = WORKLOADS["c"]
+        for backend, server in citedb:
+            requests = [Request(f"/v1/claims?q={quote(q)}") for q in data.queries]
+            rows.append(Target(workload, f"citedb {backend}", server, requests))
+        requests = [
+            Request(f"/db/claim_search.json?match={quote(_fts_match(q))}") for q in data.queries
+        ]
+        rows.append(
+            Target(workload, "datasette canned FTS5 bm25", datasette, requests, baseline=True)
+        )
+    if "d" in chosen:
+        workload = WORKLOADS["d"]
+        for backend, server in citedb:
+            requests = [Request(f"/v1/claims/{slug}/evidence") for _, slug in data.claims]
+            rows.append(Target(workload, f"citedb {backend}", server, requests))
+        requests = [Request(f"/db/evidence.json?claim_id={i}&_size=20") for i, _ in data.claims]
+        rows.append(Target(workload, "datasette table filter", datasette, requests, baseline=True))
+    if "e" in chosen:
+        workload = WORKLOADS["e"]
+        for backend, server in citedb:
+            requests = _follow(server, "/v1/claims?limit=20", SAMPLE_PAGES, next_key="next_cursor")
+            rows.append(Target(workload, f"citedb {backend}", server, requests))
+        first = "/db/claims.json?deleted_at__isnull=1&_sort_desc=updated_at&_size=20"
+        requests = _follow(datasette, first, SAMPLE_PAGES, next_key="next_url")
+        rows.append(Target(workload, "datasette table page", datasette, requests, baseline=True))
+    return rows
+
+
+def statement_counts(backends: list[str]) -> tuple[str, dict[str, dict[str, int]]]:
+    """Count SQL statements per request in-process at limit=5 and limit=100, on each database."""
+    detail_slug, hub_slug = inprocess.sample_claims()
+    question = "does vitamin d protect against covid"
+    urls = {"sqlite": generate.sqlite_url(), "postgresql": generate.postgresql_url()}
+    reports = []
+    counts: dict[str, dict[str, int]] = {}
+    cases = inprocess.probes(detail_slug, hub_slug, question)
+    for backend in backends:
+        results = asyncio.run(inprocess.run_probes(urls[backend], cases, repeat=10))
+        if document_cache():  # the detail again, rendered every time
+            uncached = [
+                inprocess.Probe(f"{probe.name} (cache off)", probe.path, probe.revalidate)
+                for probe in cases
+                if probe.name.startswith("detail")
+            ]
+            results[2:2] = asyncio.run(
+                inprocess.run_probes(urls[backend], uncached, repeat=10, document_cache_size=0)
+            )
+        counts[backend] = {result.name: result.statements for result in results}
+        reports.append(inprocess.format_results(backend, results))
+    return "\n\n".join(reports), counts
+
+
+def _median_of(rows: list[Target], workload: str, label: str) -> Target | None:
+    for row in rows:
+        if row.workload == workload and row.label == label and row.runs:
+            return row
+    return None
+
+
+def goals(
+    rows: list[Target],
+    backends: list[str],
+    counts: dict[str, dict[str, int]],
+    rss_mib: dict[str, float],
+) -> list[str]:
+    """Return one line a goal: the figure, the target and MET or MISSED."""
+    lines = []
+
+    def verdict(met: bool) -> str:
+        return "MET" if met else "MISSED"
+
+    row_json = _median_of(rows, WORKLOADS["a"], "datasette row JSON")
+    bare = _median_of(rows, WORKLOADS["b"], "bare ASGI 304")
+    for backend in backends:
+        detail = _median_of(rows, WORKLOADS["a"], f"citedb {backend}")
+        if detail and row_json:
+            ratio = detail.median("rate") / row_json.median("rate")
+            p99 = detail.median("p99_ms")
+            met = ratio >= DETAIL_RATIO_GOAL and p99 <= DETAIL_P99_GOAL_MS
+            lines.append(
+                f"(a) {backend}: detail {ratio:.2f}x Datasette row JSON (goal >= "
+                f"{DETAIL_RATIO_GOAL}x), p99 {p99:.1f} ms (goal <= {DETAIL_P99_GOAL_MS:.0f})  "
+                f"{verdict(met)}"
+            )
+        revalidation = _median_of(rows, WORKLOADS["b"], f"citedb {backend} 304")
+        if revalidation and bare:
+            share = revalidation.median("rate") / bare.median("rate")
+            lines.append(
+                f"(b) {backend}: 304 at {share:.1%} of bare ASGI req/s (goal >= "
+                f"{REVALIDATION_RATIO_GOAL:.0%})  {verdict(share >= REVALIDATION_RATIO_GOAL)}"
+            )
+        search = _median_of(rows, WORKLOADS["c"], f"citedb {backend}")
+        if search:
+            p50 = search.median("p50_ms")
+            lines.append(
+                f"(c) {backend}: search p50 {p50:.1f} ms at 32 connections (goal <= "
+                f"{SEARCH_P50_GOAL_MS:.0f})  {verdict(p50 <= SEARCH_P50_GOAL_MS)}"
+            )
+        for key, name in (("d", "evidence"), ("e", "list")):
+            small, large = counts[backend][f"{name} limit=5"], counts[backend][f"{name} limit=100"]
+            lines.append(
+                f"({key}) {backend}: {name} {small} SQL statements at limit=5, {large} at "
+                f"limit=100  {verdict(small == large)}"
+            )
+    for name, mib in rss_mib.items():
+        if name.startswith("citedb"):
+            lines.append(
+                f"RSS {name}: max {mib:.0f} MiB over the run (goal < {RSS_LIMIT_MIB})  "
+                f"{verdict(mib < RSS_LIMIT_MIB)}"
+            )
+    return lines
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _postgresql_version() -> str:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{generate.PG_SERVER}/postgres") as connection:
+            row = connection.execute("SHOW server_version").fetchone()
+            return str(row[0]) if row else "unknown"
+    except Exception as exc:  # only reported
+        return f"unavailable ({exc.__class__.__name__})"
+
+
+def environment() -> list[str]:
+    """Return the machine and the versions, one line each."""
+    packages = (
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "sqlalchemy",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "aiosqlite",
+        "asyncpg",
+        "datasette",
+    )
+    return [
+        f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), "
+        f"{platform.system()} {platform.release()}",
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
+        f"PostgreSQL {_postgresql_version()}; {wrk_version()}",
+        "; ".join(f"{name} {version(name)}" for name in packages),
+    ]
+
+
+def main(arguments: argparse.Namespace, *, code: str) -> None:
+    """Run the whole benchmark with the parsed command line; ``code`` says which app runs."""
+    backends = [arguments.only] if arguments.only else list(BACKENDS)
+    started = time.perf_counter()
+    ensure_wrk()
+    if arguments.skip_generate:
+        manifest = generate.read_manifest()
+        if manifest is None:
+            sys.exit("no data in bench/data/: run without --skip-generate first")
+        if manifest["claims"] != arguments.claims:
+            print(f"note: using the {manifest['claims']} claims on disk", flush=True)
+        urls = {"sqlite": generate.sqlite_url(), "postgresql": generate.postgresql_url()}
+        for backend in ["sqlite", *[b for b in backends if b != "sqlite"]]:
+            generate.migrate(urls[backend])  # bring the kept data to this code's schema
+    else:
+        print(f"generating {arguments.claims} claims ...", flush=True)
+        manifest = generate.generate(arguments.claims, backends=backends)
+    load_lines = [
+        f"data: {manifest['claims']:,} claims, {manifest['studies']:,} studies, "
+        f"{manifest['evidence']:,} evidence links (seed {manifest['seed']}); rows "
+        + ", ".join(f"{table} {count:,}" for table, count in manifest["rows"].items()),
+        f"generation: {manifest['build_seconds']} s to build the rows in memory",
+    ]
+    for name, timings in manifest["loads"].items():
+        load_lines.append(
+            f"load {name}: {timings['total']:.1f} s total (migrate {timings['migrate']:.1f} s, "
+            + ", ".join(
+                f"{k} {v:.1f} s" for k, v in timings.items() if k not in ("total", "migrate")
+            )
+            + ")"
+        )
+    env_lines = [f"code: {code}", *environment()]
+    print("\n".join(env_lines + load_lines), flush=True)
+
+    print("counting SQL statements in-process ...", flush=True)
+    count_report, counts = statement_counts(backends)
+    print(count_report, flush=True)
+
+    found = servers(backends)
+    sampler = RssSampler(list(found.values()))
+    try:
+        for server in found.values():
+            server.start()
+        sampler.start()
+        data = sample(manifest["claims"])
+        rows = targets(arguments.workloads, found, data, backends)
+        print(
+            f"measuring {len(rows)} rows: wrk -t{THREADS} -c{CONNECTIONS} -d{arguments.duration:g}s"
+            f" --latency, warm-up {arguments.warmup:g}s, {arguments.repeats} repeats round-robin",
+            flush=True,
+        )
+        measure(
+            rows, duration=arguments.duration, repeats=arguments.repeats, warmup=arguments.warmup
+        )
+    finally:
+        if sampler.is_alive():
+            sampler.stop()
+        for server in found.values():
+            server.stop()
+    rss_mib = {name: kib / 1024 for name, kib in sampler.max_kib.items()}
+    results = table(rows)
+    goal_lines = goals(rows, backends, counts, rss_mib)
+    rss_line = "max RSS over the run (MiB): " + ", ".join(
+        f"{name} {mib:.0f}" for name, mib in rss_mib.items()
+    )
+    command = "python -m bench " + " ".join(sys.argv[1:])
+    report = "\n".join(
+        [
+            f"# citedb benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"command: `{command}`",
+            "",
+            *[f"- {line}" for line in env_lines + load_lines],
+            f"- load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            f"- total time: {time.perf_counter() - started:.0f} s",
+            "",
+            results,
+            "",
+            rss_line,
+            "",
+            "Goals:",
+            "",
+            *[f"- {line}" for line in goal_lines],
+            "",
+            "SQL statements per request (in-process, one request after a warm-up; times are "
+            "sequential requests through httpx.ASGITransport, no sockets):",
+            "",
+            count_report,
+            "",
+        ]
+    )
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "latest.md").write_text(report)
+    print()
+    print(results)
+    print()
+    print(rss_line)
+    print("\n".join(goal_lines))
+    print(f"\nwritten to {RESULTS_DIR / 'latest.md'}")
