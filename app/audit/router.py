@@ -1,6 +1,6 @@
 """The audit log, for admins."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -44,8 +44,6 @@ async def list_audit(
 ) -> Response:
     """List every write, newest first: who, when, action, entity, and its state before and after."""
     if since is not None and since.tzinfo is None:
-        from datetime import UTC
-
         since = since.replace(tzinfo=UTC)
     items, next_cursor = await service.list_entries(
         session,

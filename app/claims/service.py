@@ -21,6 +21,7 @@ from app.params import as_id
 from app.slugs import slugify, with_suffix
 from app.topics import service as topic_service
 from app.verdicts import service as verdict_service
+from app.verdicts.schemas import VerdictRead
 from app.vocabularies import Certainty, Rating
 
 CLAIM_SORTS = ("relevance", "updated_at", "-updated_at", "statement")
@@ -75,7 +76,7 @@ async def resolve(
     return claim
 
 
-def _to_read(claim: Claim, verdict: Any, summary: EvidenceSummary) -> ClaimRead:
+def _to_read(claim: Claim, verdict: VerdictRead | None, summary: EvidenceSummary) -> ClaimRead:
     return ClaimRead(
         id=claim.id,
         slug=claim.slug,

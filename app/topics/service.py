@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.auth.service import Actor
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Topic, claim_topics
 from app.models.base import utcnow
 from app.pagination import after, decode_cursor, encode_cursor
@@ -52,8 +52,6 @@ async def get_by_slugs(session: AsyncSession, *, slugs: Sequence[str]) -> list[T
     by_slug = {topic.slug: topic for topic in rows}
     missing = [slug for slug in slugs if slug not in by_slug]
     if missing:
-        from app.errors import InvalidInput
-
         raise InvalidInput(
             f"Unknown topic(s): {', '.join(missing)}. Create them first with POST /v1/topics.",
             loc=["body", "topics"],
