@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     document_cache_size: int = Field(
         default=20_000, ge=0, description="Claim documents a process keeps (0: none)."
     )
+    search_cache_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Bytes of claims search and list pages (`GET /v1/claims?...`) a process "
+        "keeps, for the same time as claim documents (0: none).",
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     log_level: str = Field(default="info", description="Log level of the server.")
 

@@ -82,7 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.claim_documents = ClaimDocumentCache(
-        ttl=settings.document_cache_ttl, max_entries=settings.document_cache_size
+        ttl=settings.document_cache_ttl,
+        max_entries=settings.document_cache_size,
+        max_page_bytes=settings.search_cache_bytes,
     )
     install_error_handlers(app)
     for router in (
@@ -99,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meta_router,
     ):
         app.include_router(router)
-    if settings.document_cache_size > 0:
+    if settings.document_cache_size > 0 or settings.search_cache_bytes > 0:
         app.add_middleware(ClaimDocumentMiddleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     _register_problem_schema(app)

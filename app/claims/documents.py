@@ -1,15 +1,17 @@
-"""Claim documents kept ready: the rendered body and ETag of `GET /v1/claims/{claim}`.
+"""Claim answers kept ready: `GET /v1/claims/{claim}` and the pages of `GET /v1/claims?...`.
 
-A claim's detail is the most read resource, and rendering it takes five queries. Each API
-process keeps rendered documents keyed by the database's content generation (a number that
-triggers bump on every write to claims, aliases, topics, studies, evidence and verdicts). A
-kept document is served while the generation is unchanged, so an answer is never older than
-the last write this process made, and never older than ``ttl`` seconds for writes made
+A claim's detail is the most read resource, and rendering it takes five queries; a search
+ranks thousands of matching claims before it renders a page. Each API process keeps rendered
+claim documents and search/list pages keyed by the database's content generation (a number
+that triggers bump on every write to claims, aliases, topics, studies, evidence and
+verdicts). A kept answer is served while the generation is unchanged, so it is never older
+than the last write this process made, and never older than ``ttl`` seconds for writes made
 elsewhere (another process, the CLI). Public GETs are cacheable for ``max-age`` seconds
 anyway, so a ``ttl`` of a second or so adds no staleness a client does not already accept.
 
-`ClaimDocumentMiddleware` answers hits, and 304s, before FastAPI's routing; a miss renders
-the document with the same services and schema as the route, so the bytes are identical.
+`ClaimDocumentMiddleware` answers hits, and 304s, before FastAPI's routing. A missed
+document is rendered with the same services and schema as the route; a missed page is
+answered by the route itself and its 200 kept, so the bytes are identical either way.
 """
 
 import asyncio
@@ -19,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.claims import service as claim_service
 from app.db import Database
@@ -29,20 +31,28 @@ from app.models import ContentGeneration
 
 @dataclass(frozen=True, slots=True)
 class ClaimDocument:
-    """A rendered claim detail, valid for one content generation."""
+    """A rendered claim detail or claims page, valid for one content generation."""
 
     generation: int
     etag: str
     body: bytes
+    link: bytes | None = None  # a page's `Link: <next>; rel="next"`
 
 
 class ClaimDocumentCache:
-    """Rendered claim documents of one process, least recently used dropped first."""
+    """Rendered claim documents and pages of one process, least recently used dropped first.
 
-    def __init__(self, *, ttl: float, max_entries: int) -> None:
+    Documents are bounded by count (``max_entries``), pages by their total size in bytes
+    (``max_page_bytes``): a page of 100 claims weighs as much as a hundred documents.
+    """
+
+    def __init__(self, *, ttl: float, max_entries: int, max_page_bytes: int = 0) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
+        self.max_page_bytes = max_page_bytes
         self._entries: OrderedDict[str, ClaimDocument] = OrderedDict()
+        self._pages: OrderedDict[tuple[bytes, ...], ClaimDocument] = OrderedDict()
+        self._page_bytes = 0
         self._generation = -1
         self._checked_at = float("-inf")
         # Bumped by every local write; a check that began before a write cannot vouch for it.
@@ -81,6 +91,8 @@ class ClaimDocumentCache:
                 self._check = None
         if value != self._generation:
             self._entries.clear()
+            self._pages.clear()
+            self._page_bytes = 0
             self._generation = value
         if self._epoch == epoch:
             self._checked_at = started
@@ -104,6 +116,28 @@ class ClaimDocumentCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
+    def get_page(self, key: tuple[bytes, ...], generation: int) -> ClaimDocument | None:
+        """Return the kept page for ``key`` if it belongs to ``generation``."""
+        page = self._pages.get(key)
+        if page is None or page.generation != generation:
+            return None
+        self._pages.move_to_end(key)
+        return page
+
+    def put_page(self, key: tuple[bytes, ...], page: ClaimDocument) -> None:
+        """Keep ``page`` under ``key``, dropping the least recently used beyond the budget."""
+        size = len(page.body)
+        if page.generation != self._generation or size > self.max_page_bytes:
+            return
+        replaced = self._pages.pop(key, None)
+        if replaced is not None:
+            self._page_bytes -= len(replaced.body)
+        self._pages[key] = page
+        self._page_bytes += size
+        while self._page_bytes > self.max_page_bytes:
+            _, dropped = self._pages.popitem(last=False)
+            self._page_bytes -= len(dropped.body)
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -123,29 +157,28 @@ async def render(
 
 
 _CLAIM_PATH = re.compile(r"^/v1/claims/([^/]{1,200})$")
+_CLAIMS_PATH = "/v1/claims"
 
 
 class ClaimDocumentMiddleware:
-    """Answer `GET /v1/claims/{claim}` from kept documents; everything else goes to the app."""
+    """Answer claim details and claims pages from kept answers; the rest goes to the app."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or scope["query_string"]
-        ):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
+            return
+        cache: ClaimDocumentCache = scope["app"].state.claim_documents
+        if scope["path"] == _CLAIMS_PATH and scope["method"] == "GET" and cache.max_page_bytes:
+            await self._page(scope, receive, send, cache)
             return
         found = _CLAIM_PATH.match(scope["path"])
-        if found is None:
+        if found is None or scope["query_string"] or not cache.max_entries:
             await self.app(scope, receive, send)
             return
-        state = scope["app"].state
-        cache: ClaimDocumentCache = state.claim_documents
-        database: Database = state.database
+        database: Database = scope["app"].state.database
         ref = found.group(1)
         try:
             generation = await cache.generation(database)
@@ -162,6 +195,56 @@ class ClaimDocumentMiddleware:
             return
         await _respond(scope, send, document)
 
+    async def _page(
+        self, scope: Scope, receive: Receive, send: Send, cache: ClaimDocumentCache
+    ) -> None:
+        # The page's `Link` is an absolute URL made from the request, so the host is in the key.
+        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+        key = (scope["scheme"].encode(), host, scope["query_string"])
+        try:
+            generation = await cache.generation(scope["app"].state.database)
+        except Exception:
+            await self.app(scope, receive, send)
+            return
+        page = cache.get_page(key, generation)
+        if page is None:
+            page = await _answer_and_keep(self.app, scope, receive, send, generation)
+            if page is None:
+                return  # not a 200: the app's answer has been sent as it was
+            cache.put_page(key, page)
+        await _respond(scope, send, page)
+
+
+async def _answer_and_keep(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, generation: int
+) -> ClaimDocument | None:
+    """Run the route for a page; return its 200 to keep, or send any other answer unchanged.
+
+    The route is asked without ``If-None-Match`` so that it always renders the body; the
+    caller answers the client's conditional request from the kept page.
+    """
+    messages: list[Message] = []
+
+    async def keep(message: Message) -> None:
+        messages.append(message)
+
+    unconditional = dict(scope)
+    unconditional["headers"] = [(n, v) for n, v in scope["headers"] if n != b"if-none-match"]
+    await app(unconditional, receive, keep)
+    start = messages[0]
+    if start["status"] != 200:
+        for message in messages:
+            await send(message)
+        return None
+    headers = dict(start["headers"])
+    body = b"".join(message.get("body", b"") for message in messages[1:])
+    return ClaimDocument(
+        generation=generation,
+        etag=headers[b"etag"].decode("latin-1"),
+        body=body,
+        link=headers.get(b"link"),
+    )
+
 
 async def _respond(scope: Scope, send: Send, document: ClaimDocument) -> None:
     if_none_match = None
@@ -177,6 +260,8 @@ async def _respond(scope: Scope, send: Send, document: ClaimDocument) -> None:
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return
+    if document.link is not None:
+        headers.append((b"link", document.link))
     headers += [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(document.body)).encode()),

@@ -71,3 +71,73 @@ def test_a_process_with_a_long_ttl_sees_its_own_writes_at_once(
         assert changed.status_code == 200
         assert patient.get(f"/v1/claims/{SLUG}").json()["summary"] == "Own write."
         assert patient.get(f"/v1/claims/{SLUG}").headers["etag"] == changed.headers["etag"]
+
+
+def test_a_kept_search_page_is_the_routes_answer(
+    editor: httpx.Client, client: httpx.Client
+) -> None:
+    for statement in ("Sitting switches your glutes off", "Sitting all day weakens the glutes"):
+        make_claim(editor, statement)
+    first = client.get("/v1/claims", params={"q": "sitting glutes", "limit": 1})
+    kept = client.get("/v1/claims", params={"q": "sitting glutes", "limit": 1})
+    assert first.status_code == kept.status_code == 200
+    assert kept.content == first.content
+    assert kept.headers["etag"] == first.headers["etag"]
+    assert kept.headers["cache-control"] == first.headers["cache-control"]
+    assert kept.headers["content-type"] == "application/json"
+    cursor = kept.json()["next_cursor"]
+    assert cursor is not None
+    assert kept.headers["link"] == first.headers["link"]
+    assert f"cursor={cursor}" in kept.headers["link"]
+    # The Link is an absolute URL made from the request, so another host gets its own.
+    proxied = client.get(
+        "/v1/claims", params={"q": "sitting glutes", "limit": 1}, headers={"Host": "api.example"}
+    )
+    assert proxied.headers["link"].startswith("<http://api.example/v1/claims?")
+    assert proxied.content == kept.content
+    revalidated = client.get(
+        "/v1/claims",
+        params={"q": "sitting glutes", "limit": 1},
+        headers={"If-None-Match": kept.headers["etag"]},
+    )
+    assert revalidated.status_code == 304
+    assert revalidated.content == b""
+    assert revalidated.headers["etag"] == kept.headers["etag"]
+    assert "link" not in revalidated.headers
+    # Errors are the route's own, and are never kept in place of a page.
+    for _ in range(2):
+        invalid = client.get("/v1/claims", params={"q": "sitting", "limit": 0})
+        assert invalid.status_code == 422
+        assert invalid.headers["content-type"] == "application/problem+json"
+
+
+def test_a_process_with_a_long_ttl_keeps_pages_until_it_writes(
+    patient_server: LiveServer, editor_key: str, clean_database: TestDatabase
+) -> None:
+    headers = {"Authorization": f"Bearer {editor_key}"}
+    with httpx.Client(base_url=patient_server.base_url, headers=headers) as patient:
+        make_claim(patient, "Sitting switches your glutes off")
+        search = {"q": "glutes"}
+        before = patient.get("/v1/claims", params=search)
+        assert [item["slug"] for item in before.json()["items"]] == [SLUG]
+        # A write made elsewhere is not seen before the TTL: the page was kept.
+        clean_database.execute("UPDATE claims SET summary = 'Changed in the database.'")
+        assert patient.get("/v1/claims", params=search).content == before.content
+        # The process's own write is seen at once, in search and in the plain list.
+        make_claim(patient, "Glutes fire less after a long flight")
+        after = patient.get("/v1/claims", params=search).json()["items"]
+        assert len(after) == 2
+        assert {item["summary"] for item in after} == {"Changed in the database.", None}
+        listed = patient.get("/v1/claims").json()["items"]
+        assert listed[0]["statement"] == "Glutes fire less after a long flight"
+
+
+def test_deleting_a_claim_takes_it_out_of_kept_searches(
+    editor: httpx.Client, client: httpx.Client
+) -> None:
+    make_claim(editor, "Sitting switches your glutes off")
+    assert len(client.get("/v1/claims", params={"q": "glutes"}).json()["items"]) == 1
+    current = client.get(f"/v1/claims/{SLUG}")
+    deleted = editor.delete(f"/v1/claims/{SLUG}", headers={"If-Match": current.headers["etag"]})
+    assert deleted.status_code == 204
+    assert client.get("/v1/claims", params={"q": "glutes"}).json()["items"] == []
