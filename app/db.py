@@ -48,7 +48,9 @@ def create_engine(url: str, *, pool_size: int = 10, sqlite_begin: str = "BEGIN")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        # No overflow: each connection is a thread with its own page cache, and SQLite's
+        # reads are bound by the CPU, so threads beyond the pool add memory, not answers.
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
         _prepare_sqlite(engine, begin=sqlite_begin)
         return engine
     return create_async_engine(
