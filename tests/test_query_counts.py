@@ -1,35 +1,12 @@
 """No N+1: each list answers in a fixed number of SQL statements whatever `limit` is."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 import pytest
-from sqlalchemy import event
 
 from tests.factories import decide, link, make_claim, make_study, make_topic
-from tests.server import LiveServer
+from tests.server import LiveServer, counting
 
 ROWS = 105
-
-
-@contextmanager
-def counting(server: LiveServer) -> Iterator[list[str]]:
-    """Collect the SQL statements the server runs inside the block."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engines = [engine.sync_engine for engine in server.database.engines]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

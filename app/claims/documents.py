@@ -18,6 +18,7 @@ import asyncio
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -53,6 +54,8 @@ class ClaimDocumentCache:
         self._entries: OrderedDict[str, ClaimDocument] = OrderedDict()
         self._pages: OrderedDict[tuple[bytes, ...], ClaimDocument] = OrderedDict()
         self._page_bytes = 0
+        # Renders in progress: concurrent misses of one answer wait for a single render.
+        self._flights: dict[Hashable, tuple[int, asyncio.Future[ClaimDocument | None]]] = {}
         self._generation = -1
         self._checked_at = float("-inf")
         # Bumped by every local write; a check that began before a write cannot vouch for it.
@@ -138,6 +141,31 @@ class ClaimDocumentCache:
             _, dropped = self._pages.popitem(last=False)
             self._page_bytes -= len(dropped.body)
 
+    async def once(
+        self,
+        key: Hashable,
+        generation: int,
+        produce: Callable[[], Awaitable[ClaimDocument | None]],
+    ) -> tuple[ClaimDocument | None, bool]:
+        """Run ``produce`` once for concurrent misses of ``key`` in ``generation``.
+
+        Return its result and whether this caller ran it. Followers get the leader's result;
+        None (no answer to keep, or the leader failed) leaves each follower to answer itself.
+        """
+        flight = self._flights.get(key)
+        if flight is not None and flight[0] == generation:
+            return await asyncio.shield(flight[1]), False
+        future: asyncio.Future[ClaimDocument | None] = asyncio.get_running_loop().create_future()
+        self._flights[key] = (generation, future)
+        result = None
+        try:
+            result = await produce()
+        finally:
+            if self._flights.get(key, (0, None))[1] is future:
+                del self._flights[key]
+            future.set_result(result)
+        return result, True
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -184,14 +212,19 @@ class ClaimDocumentMiddleware:
             generation = await cache.generation(database)
             document = cache.get(ref, generation)
             if document is None:
-                rendered = await render(database, ref, generation)
-                if rendered is None:
-                    await self.app(scope, receive, send)  # the app answers the 404
-                    return
-                refs, document = rendered
-                cache.put(refs, document)
+
+                async def render_and_keep() -> ClaimDocument | None:
+                    rendered = await render(database, ref, generation)
+                    if rendered is None:
+                        return None
+                    cache.put(*rendered)
+                    return rendered[1]
+
+                document, _ = await cache.once(ref, generation, render_and_keep)
         except Exception:
-            await self.app(scope, receive, send)
+            document = None
+        if document is None:
+            await self.app(scope, receive, send)  # the app answers the 404 (or the error)
             return
         await _respond(scope, send, document)
 
@@ -208,10 +241,18 @@ class ClaimDocumentMiddleware:
             return
         page = cache.get_page(key, generation)
         if page is None:
-            page = await _answer_and_keep(self.app, scope, receive, send, generation)
+
+            async def answer_and_keep() -> ClaimDocument | None:
+                answer = await _answer_and_keep(self.app, scope, receive, send, generation)
+                if answer is not None:
+                    cache.put_page(key, answer)
+                return answer
+
+            page, led = await cache.once(key, generation, answer_and_keep)
             if page is None:
-                return  # not a 200: the app's answer has been sent as it was
-            cache.put_page(key, page)
+                if not led:  # the leader's answer was not a page: answer this one afresh
+                    await self.app(scope, receive, send)
+                return  # the leader's own answer has been sent as the route gave it
         await _respond(scope, send, page)
 
 

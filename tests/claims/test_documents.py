@@ -1,6 +1,8 @@
 """Kept claim documents: never older than this process's last write, or the TTL for others."""
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -8,7 +10,7 @@ import pytest
 from app.config import Settings
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study, make_topic
-from tests.server import LiveServer, serve
+from tests.server import LiveServer, counting, serve
 
 SLUG = "sitting-switches-your-glutes-off"
 
@@ -141,3 +143,26 @@ def test_deleting_a_claim_takes_it_out_of_kept_searches(
     deleted = editor.delete(f"/v1/claims/{SLUG}", headers={"If-Match": current.headers["etag"]})
     assert deleted.status_code == 204
     assert client.get("/v1/claims", params={"q": "glutes"}).json()["items"] == []
+
+
+def test_concurrent_misses_of_one_answer_render_it_once(
+    live_server: LiveServer, editor: httpx.Client
+) -> None:
+    for statement in ("Sitting switches your glutes off", "Sitting all day weakens the glutes"):
+        make_claim(editor, statement)
+    paths = ["/v1/claims?q=sitting%20glutes", f"/v1/claims/{SLUG}"]
+    start = threading.Barrier(8)
+
+    def get(path: str) -> httpx.Response:
+        with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
+            start.wait()
+            return http.get(path)
+
+    for path in paths:
+        with counting(live_server) as statements, ThreadPoolExecutor(8) as pool:
+            responses = list(pool.map(get, [path] * 8))
+        assert {response.status_code for response in responses} == {200}
+        assert len({response.content for response in responses}) == 1
+        # One search ranked, or one claim loaded, however many asked for it at once.
+        loaded = [statement for statement in statements if "claims.statement" in statement]
+        assert len(loaded) == 1, path
