@@ -10,6 +10,7 @@ serialisation).
 import argparse
 import asyncio
 import sqlite3
+import statistics
 import sys
 import threading
 import time
@@ -36,12 +37,14 @@ class StatementLog:
     """Statements executed since the last reset, and the time spent in them."""
 
     statements: list[str] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)
     seconds: float = 0.0
     _started: list[float] = field(default_factory=list)
 
     def reset(self) -> None:
         """Forget what was logged."""
         self.statements.clear()
+        self.durations.clear()
         self.seconds = 0.0
 
     def before(self, *_: Any) -> None:
@@ -50,7 +53,9 @@ class StatementLog:
 
     def after(self, _connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
         """Note that a statement ended."""
-        self.seconds += time.perf_counter() - self._started.pop()
+        took = time.perf_counter() - self._started.pop()
+        self.seconds += took
+        self.durations.append(took)
         self.statements.append(" ".join(statement.split())[:160])
 
 
@@ -258,6 +263,44 @@ async def profile(database_url: str, path: str, *, repeat: int, revalidate: bool
     return sampler.report()
 
 
+async def fresh_searches(database_url: str, questions: list[str]) -> str:
+    """Time searches ranked afresh (kept pages off), one at a time, in two passes.
+
+    The first pass also counts how many claims match each word the process has not seen
+    (one query a word, kept per content generation); the second shows the steady cost.
+    """
+    lines = [
+        "| pass | searches | ms/search median | p90 | SQL ms median | ranking query ms median |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    async with (
+        running_app(database_url, search_cache_bytes=0) as (app, log),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as client,
+    ):
+        for name in ("words new to the process", "words known"):
+            elapsed, sql, ranking = [], [], []
+            for question in questions:
+                log.reset()
+                started = time.perf_counter()
+                response = await client.get(f"/v1/claims?q={quote(question)}")
+                elapsed.append(time.perf_counter() - started)
+                response.raise_for_status()
+                sql.append(log.seconds)
+                ranking += [
+                    took
+                    for statement, took in zip(log.statements, log.durations, strict=True)
+                    if "claims.statement" in statement  # the ranked page of claims
+                ]
+            lines.append(
+                f"| {name} | {len(questions)} | {1000 * statistics.median(elapsed):.1f} | "
+                f"{1000 * statistics.quantiles(elapsed, n=10)[-1]:.1f} | "
+                f"{1000 * statistics.median(sql):.1f} | {1000 * statistics.median(ranking):.1f} |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Print statement counts and time split, or a profile of one request."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -266,8 +309,17 @@ def main() -> None:
     parser.add_argument("--revalidate", action="store_true", help="send its ETag (304)")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--query", default="does vitamin d protect against covid")
+    parser.add_argument(
+        "--searches", type=int, metavar="N", help="time N of the benchmark's questions, unkept"
+    )
     arguments = parser.parse_args()
     url = sqlite_url() if arguments.backend == "sqlite" else postgresql_url()
+    if arguments.searches:
+        from bench.run import sample  # bench.run imports this module
+
+        questions = sample(100_000).queries[: arguments.searches]
+        print(asyncio.run(fresh_searches(url, questions)))
+        return
     if arguments.profile:
         report = asyncio.run(
             profile(
