@@ -63,9 +63,12 @@ in one transaction: all of it, or nothing.
         **problem_responses(401, 403, 503),
     },
 )
-async def export(request: Request, _actor: CurrentAdmin) -> Response:
+async def export(request: Request, session: SessionDep, _actor: CurrentAdmin) -> Response:
     """Download the whole database as one JSON document."""
-    # Streaming outlives the request's session: the export opens its own snapshot.
+    # Streaming outlives the request's session: the export opens its own snapshot. The
+    # request's session (the key check) gives its connection back first, so that concurrent
+    # exports never each hold one connection while waiting for a second.
+    await session.close()
     database: Database = request.app.state.database
     chunks = await service.start_export(database.read_sessions)
     return StreamingResponse(

@@ -6,6 +6,7 @@ import json
 import re
 import typing
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -624,3 +625,22 @@ class TestDocumentFormat:
         assert service.format_timestamp(datetime(2026, 11, 25, 9, 20, 26, tzinfo=UTC)) == (
             "2026-11-25T09:20:26.000000Z"
         )
+
+
+def test_concurrent_exports_on_a_pool_of_one_connection(
+    clean_database: TestDatabase, admin_key: str
+) -> None:
+    # The key check's connection is given back before the export takes its own: two exports
+    # at once on one pooled connection (two on PostgreSQL, which may overflow) both finish.
+    settings = Settings(database_url=clean_database.url, db_pool_size=1)
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    with serve(settings) as server, ThreadPoolExecutor(2) as pool:
+
+        def export(_: int) -> httpx.Response:
+            with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
+                return http.get("/v1/export")
+
+        responses = list(pool.map(export, range(2)))
+    assert [response.status_code for response in responses] == [200, 200]
+    assert responses[0].json()["format"] == "citedb-export"
+    assert responses[0].content == responses[1].content
