@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     document_cache_ttl: float = Field(
         default=1.0,
         ge=0,
-        description="Seconds a process serves kept claim documents before checking the "
-        "database for writes made elsewhere (its own writes are seen at once).",
+        description="Seconds a process serves kept claim documents and pages before checking "
+        "the database for writes made elsewhere (its own writes are seen at once).",
     )
     document_cache_size: int = Field(
         default=20_000, ge=0, description="Claim documents a process keeps (0: none)."

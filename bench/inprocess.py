@@ -314,7 +314,9 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     url = sqlite_url() if arguments.backend == "sqlite" else postgresql_url()
-    if arguments.searches:
+    if arguments.searches is not None:
+        if arguments.searches < 2:
+            parser.error("--searches needs at least 2 questions (it reports a p90)")
         from bench.run import sample  # bench.run imports this module
 
         questions = sample(100_000).queries[: arguments.searches]

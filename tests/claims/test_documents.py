@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from app.claims.documents import PAGE_ENTRY_OVERHEAD
 from app.config import Settings
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study, make_topic
@@ -121,6 +122,8 @@ def test_a_process_with_a_long_ttl_keeps_pages_until_it_writes(
         make_claim(patient, "Sitting switches your glutes off")
         search = {"q": "glutes"}
         before = patient.get("/v1/claims", params=search)
+        listed_before = patient.get("/v1/claims").json()["items"]
+        assert [item["slug"] for item in listed_before] == [SLUG]
         assert [item["slug"] for item in before.json()["items"]] == [SLUG]
         # A write made elsewhere is not seen before the TTL: the page was kept.
         clean_database.execute("UPDATE claims SET summary = 'Changed in the database.'")
@@ -166,3 +169,32 @@ def test_concurrent_misses_of_one_answer_render_it_once(
         # One search ranked, or one claim loaded, however many asked for it at once.
         loaded = [statement for statement in statements if "claims.statement" in statement]
         assert len(loaded) == 1, path
+
+
+BUDGET = 1200
+
+
+def test_pages_beyond_the_budget_are_dropped_least_recently_used_first(
+    clean_database: TestDatabase, editor_key: str
+) -> None:
+    # Room for one page of one claim, not two: the older page goes when the newer is kept.
+    settings = Settings(
+        database_url=clean_database.url, document_cache_ttl=60, search_cache_bytes=BUDGET
+    )
+    headers = {"Authorization": f"Bearer {editor_key}"}
+    with (
+        serve(settings) as server,
+        httpx.Client(base_url=server.base_url, headers=headers) as patient,
+    ):
+        make_claim(patient, "Sitting switches your glutes off")
+        first = patient.get("/v1/claims", params={"q": "glutes"})
+        second = patient.get("/v1/claims", params={"q": "sitting"})
+        for page in (first, second):  # each fits alone (its key and ETag under 100 bytes)
+            assert PAGE_ENTRY_OVERHEAD + len(page.content) + 100 < BUDGET
+            assert 2 * (PAGE_ENTRY_OVERHEAD + len(page.content)) > BUDGET
+        clean_database.execute("UPDATE claims SET summary = 'Changed in the database.'")
+        # The newer page is still kept (the change made elsewhere is not seen within the TTL);
+        # the older one was dropped, so it is rendered afresh and shows the change.
+        assert patient.get("/v1/claims", params={"q": "sitting"}).content == second.content
+        again = patient.get("/v1/claims", params={"q": "glutes"}).json()["items"]
+        assert again[0]["summary"] == "Changed in the database."
