@@ -23,7 +23,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import create_engine as create_app_engine
 from app.models import Topic
 from bench import generate
-from bench.harness import BIN, METADATA_PATH, Request, Server, Target, ensure_wrk, measure, table
+from bench.harness import (
+    Request,
+    Server,
+    Target,
+    datasette_server,
+    ensure_wrk,
+    measure,
+    table,
+    uvicorn_server,
+)
 
 PATH_ENV = "CITEDB_BENCH_SQLITE"
 POOL_SIZE = 10
@@ -85,22 +94,8 @@ def async_app() -> FastAPI:
 
 
 def _uvicorn(name: str, factory: str) -> Server:
-    return Server(
-        name=name,
-        command=[
-            str(BIN / "uvicorn"),
-            "--factory",
-            factory,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={PATH_ENV: _path()},
-        ready_path="/topics/1",
+    return uvicorn_server(
+        name, factory, factory=True, env={PATH_ENV: _path()}, ready_path="/topics/1"
     )
 
 
@@ -118,21 +113,7 @@ def main() -> None:
     servers = [
         _uvicorn("access-sync-def", "bench.access_modes:sync_app"),
         _uvicorn("access-async-def", "bench.access_modes:async_app"),
-        Server(
-            name="access-datasette",
-            command=[
-                str(BIN / "datasette"),
-                "serve",
-                _path(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "{port}",
-                "--metadata",
-                str(METADATA_PATH),
-            ],
-            ready_path="/-/versions.json",
-        ),
+        datasette_server("access-datasette", _path()),
     ]
     topics = range(1, len(generate.TOPICS) + 1)
     workload = "one topic by id"

@@ -134,6 +134,54 @@ class Server:
         return sum(_vm_rss(pid) for pid in _process_tree(self.process.pid))
 
 
+def datasette_server(name: str, database: str) -> Server:
+    """Return Datasette serving ``database`` with the benchmark's canned queries."""
+    return Server(
+        name=name,
+        command=[
+            str(BIN / "datasette"),
+            "serve",
+            database,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--metadata",
+            str(METADATA_PATH),
+        ],
+        ready_path="/-/versions.json",
+    )
+
+
+def uvicorn_server(
+    name: str,
+    app: str,
+    *,
+    factory: bool = False,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/",
+) -> Server:
+    """Return uvicorn serving ``app`` (``module:attribute``), quiet, without an access log."""
+    options = ["--factory"] if factory else []
+    return Server(
+        name=name,
+        command=[
+            str(BIN / "uvicorn"),
+            *options,
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env or {},
+        ready_path=ready_path,
+    )
+
+
 def _vm_rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status") as status:

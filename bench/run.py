@@ -22,16 +22,17 @@ from bench import generate, inprocess
 from bench.harness import (
     BIN,
     CONNECTIONS,
-    METADATA_PATH,
     RESULTS_DIR,
     THREADS,
     Request,
     RssSampler,
     Server,
     Target,
+    datasette_server,
     ensure_wrk,
     measure,
     table,
+    uvicorn_server,
     wrk_version,
 )
 
@@ -121,39 +122,12 @@ def servers(backends: list[str]) -> dict[str, Server]:
                 env={"CITEDB_DATABASE_URL": urls[backend], "CITEDB_LOG_LEVEL": "warning", **extra},
                 ready_path="/healthz",
             )
-    found["datasette"] = Server(
-        name="datasette",
-        command=[
-            str(BIN / "datasette"),
-            "serve",
-            str(generate.SQLITE_PATH),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--metadata",
-            str(METADATA_PATH),
-        ],
-        ready_path="/-/versions.json",
-    )
+    found["datasette"] = datasette_server("datasette", str(generate.SQLITE_PATH))
     for name, app in (
         ("bare-asgi", "bench.bare_asgi:app"),
         ("fastapi-constant", "bench.bare_asgi:fastapi_app"),
     ):
-        found[name] = Server(
-            name=name,
-            command=[
-                str(BIN / "uvicorn"),
-                app,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "{port}",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-        )
+        found[name] = uvicorn_server(name, app)
     return found
 
 
