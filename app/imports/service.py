@@ -44,7 +44,7 @@ from app.errors import InvalidInput
 from app.imports.schemas import ImportReport, ImportResult, ImportStatus, MatchedBy
 from app.models import Study
 from app.studies import service as study_service
-from app.studies.schemas import StudyCreate, StudyDetail
+from app.studies.schemas import StudyCreate
 
 # Records looked up and written together; also the CLI's records per transaction.
 BATCH_SIZE = 500
@@ -284,7 +284,7 @@ async def import_batch(
         await session.flush()
         for study, target in created:
             target.study_id = study.id
-        await _audit_created([study for study, _ in created], actor=actor, session=session)
+            await study_service.record_created(session, study=study, actor=actor)
     return [outcome.result() for outcome in outcomes]
 
 
@@ -323,21 +323,6 @@ def _pmcid_reason(record: ParsedRecord, owner: _Target) -> str:
         f"{_where(record.position, record.key)}: PMCID {record.study.pmcid} already belongs to "
         f"{holder}, whose DOI, PMID or title differ: correct the record or that study"
     )
-
-
-async def _audit_created(studies: Sequence[Study], *, actor: Actor, session: AsyncSession) -> None:
-    """Add a ``create`` audit row for each new study, as ``POST /v1/studies`` does."""
-    for study in studies:
-        created = StudyDetail(**study_service.to_read(study).model_dump(), cited_for=[])
-        await audit_service.record(
-            session,
-            actor=actor,
-            action="create",
-            entity="study",
-            entity_id=study.id,
-            before=None,
-            after=created,
-        )
 
 
 def batches(results: Sequence[Result], size: int = BATCH_SIZE) -> Iterator[Sequence[Result]]:

@@ -317,6 +317,11 @@ async def create(session: AsyncSession, *, data: StudyCreate, actor: Actor) -> S
     study = new_study(data)
     session.add(study)
     await session.flush()
+    return await record_created(session, study=study, actor=actor)
+
+
+async def record_created(session: AsyncSession, *, study: Study, actor: Actor) -> StudyDetail:
+    """Audit the creation of a new (flushed) study; return its representation."""
     created = StudyDetail(**to_read(study).model_dump(), cited_for=[])
     await audit_service.record(
         session,
