@@ -52,6 +52,21 @@ class Stance(StrEnum):
     mentions = "mentions"
 
 
+class RiskOfBias(StrEnum):
+    """A curator's appraisal of how far a study's design and conduct may bias its result."""
+
+    low = "low"
+    some_concerns = "some_concerns"
+    high = "high"
+
+
+class Directness(StrEnum):
+    """Whether a study looked at the claim's own population, exposure and outcome."""
+
+    direct = "direct"
+    indirect = "indirect"
+
+
 class Design(StrEnum):
     """Study design, strongest first (the order of the evidence hierarchy)."""
 

@@ -13,7 +13,16 @@ import orjson
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.params import MAX_ID
-from app.vocabularies import Certainty, Design, PublicationType, Rating, Role, Stance
+from app.vocabularies import (
+    Certainty,
+    Design,
+    Directness,
+    PublicationType,
+    Rating,
+    RiskOfBias,
+    Role,
+    Stance,
+)
 
 FORMAT = "citedb-export"
 FORMAT_VERSION = 1
@@ -153,6 +162,8 @@ class EvidenceRow(ExportRow):
     finding: Text
     quote: Text | None = None
     notes: Text | None = None
+    risk_of_bias: RiskOfBias | None = None
+    directness: Directness | None = None
     created_at: Timestamp
     updated_at: Timestamp
     version: Version
@@ -334,6 +345,8 @@ def example_document(*, schema_revision: str) -> dict[str, Any]:
                 "finding": "Patients recalled being told their glutes had switched off.",
                 "quote": None,
                 "notes": None,
+                "risk_of_bias": None,
+                "directness": "indirect",
                 "created_at": decided,
                 "updated_at": decided,
                 "version": 1,

@@ -82,7 +82,8 @@ async def update(
     session: SessionDep,
     actor: CurrentEditor,
 ) -> Response:
-    """Change a link's stance, finding, quote or notes; send `If-Match`."""
+    """Change a link's stance, finding, quote, notes or appraisal (`risk_of_bias`, `directness`;
+    null clears one); send `If-Match`."""
     found = await service.get(session, evidence_id=evidence, for_update=True)
     before = service.read(found)
     require_match(request, before)

@@ -6,7 +6,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.params import MAX_ID
 from app.studies.schemas import ClaimRef, StudyBrief, reject_explicit_nulls
-from app.vocabularies import Design, Stance
+from app.vocabularies import Design, Directness, RiskOfBias, Stance
+
+RISK_OF_BIAS_HELP = (
+    "Appraisal: how far the study's design and conduct may bias its result for this claim "
+    "(`low`, `some_concerns`, `high`); null until appraised."
+)
+DIRECTNESS_HELP = (
+    "Appraisal: `indirect` when the study's population, exposure or outcome is not the "
+    "claim's; null until appraised."
+)
 
 
 class EvidenceCreate(BaseModel):
@@ -22,6 +31,8 @@ class EvidenceCreate(BaseModel):
                     "finding": "Gluteus maximus EMG did not differ between people with and "
                     "without low back pain.",
                     "quote": "No difference in glute max activity in those with low back pain",
+                    "risk_of_bias": "some_concerns",
+                    "directness": "indirect",
                 }
             ]
         },
@@ -32,17 +43,29 @@ class EvidenceCreate(BaseModel):
     finding: str = Field(min_length=1, max_length=5000, description="One or two sentences.")
     quote: str | None = Field(default=None, max_length=5000)
     notes: str | None = Field(default=None, max_length=10_000)
+    risk_of_bias: RiskOfBias | None = Field(default=None, description=RISK_OF_BIAS_HELP)
+    directness: Directness | None = Field(default=None, description=DIRECTNESS_HELP)
 
 
 class EvidenceUpdate(BaseModel):
     """Changes to an evidence link: only the fields sent are changed."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"stance": "mixed"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"stance": "mixed"},
+                {"risk_of_bias": "high", "directness": "direct"},
+            ]
+        },
+    )
 
     stance: Stance | None = None
     finding: str | None = Field(default=None, min_length=1, max_length=5000)
     quote: str | None = Field(default=None, max_length=5000)
     notes: str | None = Field(default=None, max_length=10_000)
+    risk_of_bias: RiskOfBias | None = Field(default=None, description=RISK_OF_BIAS_HELP)
+    directness: Directness | None = Field(default=None, description=DIRECTNESS_HELP)
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> "EvidenceUpdate":
@@ -60,6 +83,8 @@ class EvidenceRead(BaseModel):
     finding: str
     quote: str | None
     notes: str | None
+    risk_of_bias: RiskOfBias | None = Field(description=RISK_OF_BIAS_HELP)
+    directness: Directness | None = Field(description=DIRECTNESS_HELP)
     created_at: datetime
     updated_at: datetime
     version: int

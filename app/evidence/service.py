@@ -42,6 +42,8 @@ def to_read(evidence: Evidence, *, claim: Claim, study: Study) -> EvidenceRead:
         finding=evidence.finding,
         quote=evidence.quote,
         notes=evidence.notes,
+        risk_of_bias=evidence.risk_of_bias,
+        directness=evidence.directness,
         created_at=evidence.created_at,
         updated_at=evidence.updated_at,
         version=evidence.version,
@@ -188,7 +190,7 @@ async def update(
     data: EvidenceUpdate,
     actor: Actor,
 ) -> EvidenceRead:
-    """Change a link's stance, finding, quote or notes."""
+    """Change a link's stance, finding, quote, notes or appraisal."""
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
         setattr(evidence, field, value)
