@@ -50,7 +50,12 @@ class TestAppraisal:
         study = make_study(editor, **STUDY_DARLOW)
         response = editor.post(
             f"/v1/claims/{SLUG}/evidence",
-            json={"study_id": study["id"], "stance": "supports", "finding": "F.", "directness": "x"},
+            json={
+                "study_id": study["id"],
+                "stance": "supports",
+                "finding": "F.",
+                "directness": "x",
+            },
         )
         assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "directness"]
         evidence = _link(editor, study["id"])
