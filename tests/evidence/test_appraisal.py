@@ -1,5 +1,7 @@
 """Appraisal of evidence links: risk of bias and directness, set, changed, cleared, audited."""
 
+from typing import Any
+
 import httpx
 
 from tests.factories import STUDY_DARLOW, created, make_claim, make_study
@@ -8,7 +10,7 @@ from tests.problems import assert_problem
 SLUG = "sitting-switches-your-glutes-off"
 
 
-def _link(editor: httpx.Client, study_id: int, **appraisal: str) -> dict[str, object]:
+def _link(editor: httpx.Client, study_id: int, **appraisal: str) -> dict[str, Any]:
     return created(
         editor.post(
             f"/v1/claims/{SLUG}/evidence",
