@@ -1,0 +1,1 @@
+"""Meaning: sentence embeddings of claims, their vectors, and search and matching by them."""
