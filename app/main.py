@@ -20,6 +20,7 @@ from app.imports.router import router as imports_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit
 from app.references.router import router as references_router
+from app.sources.router import router as sources_router
 from app.studies.router import router as studies_router
 from app.topics.router import router as topics_router
 from app.verdicts.router import router as verdicts_router
@@ -46,6 +47,11 @@ TAGS = [
     {"name": "evidence", "description": "How a study bears on a claim."},
     {"name": "topics", "description": "Subjects that group claims."},
     {"name": "references", "description": "Citations and reference lists, ClaimReview."},
+    {
+        "name": "sources",
+        "description": "The articles, posts and videos that make claims, and the check of "
+        "what they say about the works they cite.",
+    },
     {"name": "curation", "description": "Bulk curation: bibliographic import."},
     {"name": "admin", "description": "API keys, the audit log, export and restore."},
     {"name": "meta", "description": "Health, readiness and statistics."},
@@ -94,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         references_router,
         imports_router,  # before studies: /v1/studies/import is not a {study}
         studies_router,
+        sources_router,
         topics_router,
         api_keys_router,
         audit_router,

@@ -38,3 +38,4 @@ def as_id(value: str) -> int | None:
 
 
 VerdictIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The verdict's id.")]
+SourceIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The source's numeric id.")]

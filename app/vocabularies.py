@@ -85,8 +85,19 @@ class Design(StrEnum):
     other = "other"
 
 
-# Rank of each design: 0 is the strongest.
-DESIGN_RANK: dict[Design, int] = {design: rank for rank, design in enumerate(Design)}
+# Rank of each design when choosing the strongest: 0 is the strongest. The vocabulary lists
+# `other` last, but a design that is not listed (a qualitative interview study, say) is still
+# a study, so it ranks above an opinion.
+DESIGN_RANK: dict[Design, int] = {
+    design: rank
+    for rank, design in enumerate(
+        [
+            *(d for d in Design if d not in (Design.expert_opinion, Design.other)),
+            Design.other,
+            Design.expert_opinion,
+        ]
+    )
+}
 
 
 class PublicationType(StrEnum):
@@ -107,3 +118,11 @@ class Role(StrEnum):
 
     editor = "editor"
     admin = "admin"
+
+
+class SourceStance(StrEnum):
+    """How a source presents a claim it makes or mentions."""
+
+    asserts = "asserts"
+    refutes = "refutes"
+    questions = "questions"

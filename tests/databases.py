@@ -21,6 +21,9 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 # Every table the migrations make, children first; reset between tests.
 TABLES = (
     "audit_log",
+    "source_citations",
+    "source_appearances",
+    "sources",
     "verdicts",
     "evidence",
     "claim_topics",

@@ -7,7 +7,17 @@ import pytest
 
 from tests.problems import assert_problem
 
-TAGS = {"claims", "studies", "evidence", "topics", "references", "curation", "admin", "meta"}
+TAGS = {
+    "claims",
+    "studies",
+    "evidence",
+    "topics",
+    "references",
+    "sources",
+    "curation",
+    "admin",
+    "meta",
+}
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.claims import Claim, ClaimAlias, ClaimSlug
 from app.models.evidence import Evidence
 from app.models.generation import ContentGeneration
+from app.models.sources import Source, SourceAppearance, SourceCitation
 from app.models.studies import Study, StudyAuthor
 from app.models.topics import Topic, claim_topics
 from app.models.verdicts import Verdict
@@ -19,6 +20,9 @@ __all__ = [
     "ClaimSlug",
     "ContentGeneration",
     "Evidence",
+    "Source",
+    "SourceAppearance",
+    "SourceCitation",
     "Study",
     "StudyAuthor",
     "Topic",

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.errors import NotFound
-from app.models import Claim, Evidence, Study, Verdict
+from app.models import Claim, Evidence, Source, Study, Verdict
 from app.references.formatting import (
     CitableAuthor,
     CitableStudy,
@@ -15,8 +15,9 @@ from app.references.formatting import (
     render,
     render_one,
 )
+from app.sources import service as source_service
 from app.studies import service as study_service
-from app.vocabularies import RATING_LABELS, RATING_VALUES
+from app.vocabularies import RATING_LABELS, RATING_VALUES, SourceStance
 
 
 class NoVerdict(NotFound):
@@ -72,6 +73,50 @@ def citation(study: Study, fmt: CitationFormat) -> str:
     return render_one(citable(study), fmt)
 
 
+def _people(authors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    people = []
+    for person in authors:
+        given, family = person.get("given"), person["family"]
+        name = f"{given} {family}" if given else family
+        people.append({"@type": "Person", "name": name, "familyName": family})
+    return people
+
+
+def _creative_work(source: Source) -> dict[str, Any]:
+    work: dict[str, Any] = {"@type": "CreativeWork", "headline": source.title}
+    if source.url:
+        work["url"] = source.url
+    if source.authors:
+        work["author"] = _people(source.authors)
+    if source.published:
+        work["datePublished"] = source.published.isoformat()
+    if source.publisher:
+        work["publisher"] = {"@type": "Organization", "name": source.publisher}
+    return work
+
+
+async def _appearances(session: AsyncSession, *, claim: Claim) -> dict[str, Any]:
+    """Return the Claim's `appearance`, `firstAppearance`, `author` and `datePublished`.
+
+    `appearance` lists every source the claim appears in; `firstAppearance` is the earliest
+    (by publication date; undated sources after dated ones, then in the order recorded). The
+    claim's `author` and `datePublished` are those of the earliest source that asserts it, or,
+    when none asserts it, of the first appearance; each is left out where the source lacks it.
+    """
+    found = await source_service.appearances_of(session, claim=claim)
+    if not found:
+        return {}
+    works = [_creative_work(source) for source, _stance in found]
+    asserting = [source for source, stance in found if stance == SourceStance.asserts]
+    origin = asserting[0] if asserting else found[0][0]
+    fields: dict[str, Any] = {"appearance": works, "firstAppearance": works[0]}
+    if origin.authors:
+        fields["author"] = _people(origin.authors)
+    if origin.published:
+        fields["datePublished"] = origin.published.isoformat()
+    return fields
+
+
 async def claim_review(
     session: AsyncSession, *, claim: Claim, base_url: str, organization: str
 ) -> dict[str, Any]:
@@ -97,22 +142,24 @@ async def claim_review(
     value = RATING_VALUES[current.rating]
     if value is not None:
         rating["ratingValue"] = value
-    url = f"{base_url}/v1/claims/{claim.slug}"
+    api_url = f"{base_url}/v1/claims/{claim.slug}"
     author = {"@type": "Organization", "name": organization, "url": base_url}
+    item_reviewed: dict[str, Any] = {
+        "@type": "Claim",
+        "name": claim.statement,
+        "alternateName": [alias.alias for alias in claim.aliases],
+        **await _appearances(session, claim=claim),
+    }
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": url,
+        "url": f"{base_url}/claims/{claim.slug}",
         "claimReviewed": claim.statement,
-        "itemReviewed": {
-            "@type": "Claim",
-            "name": claim.statement,
-            "alternateName": [alias.alias for alias in claim.aliases],
-        },
+        "itemReviewed": item_reviewed,
         "author": author,
         "datePublished": verdicts[0].decided_at.date().isoformat(),
         "dateModified": current.decided_at.isoformat().replace("+00:00", "Z"),
         "reviewRating": rating,
         "reviewBody": current.rationale,
-        "citation": f"{url}/references",
+        "citation": f"{api_url}/references",
     }

@@ -11,7 +11,7 @@ from app.audit import service as audit_service
 from app.auth.service import Actor
 from app.bibliography.identifiers import normalize_title
 from app.errors import Conflict, InvalidInput, NotFound
-from app.models import Claim, Evidence, Study, StudyAuthor
+from app.models import Claim, Evidence, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
 from app.pagination import SortKey, after, decode_cursor, encode_cursor
 from app.studies.schemas import (
@@ -24,7 +24,7 @@ from app.studies.schemas import (
     StudyRead,
     StudyUpdate,
 )
-from app.vocabularies import Design, PublicationType
+from app.vocabularies import DESIGN_RANK, Design, PublicationType
 
 STUDY_SORTS = ("-created_at", "created_at", "title", "-year", "year")
 
@@ -98,7 +98,7 @@ def to_brief(study: Study) -> StudyBrief:
 def design_rank(design: Any) -> Any:
     """Return a SQL expression ranking a design column, strongest 0, missing last."""
     return case(
-        {member.value: rank for rank, member in enumerate(Design)},
+        {member.value: rank for member, rank in DESIGN_RANK.items()},
         value=design,
         else_=len(Design),
     )
@@ -383,6 +383,16 @@ async def delete(session: AsyncSession, *, study: Study, before: StudyDetail, ac
     citing = (
         await session.execute(select(func.count()).where(Evidence.study_id == study.id))
     ).scalar_one()
+    if not citing:
+        citing_sources = (
+            await session.execute(select(func.count()).where(SourceCitation.study_id == study.id))
+        ).scalar_one()
+        if citing_sources:
+            raise StudyInUse(
+                f"Study {study.id} is cited by {citing_sources} source(s); change their "
+                f"citations first (see /v1/sources?study={study.id}).",
+                existing=study_url(study.id),
+            )
     if citing:
         raise StudyInUse(
             f"Study {study.id} is cited by {citing} evidence link(s); unlink them first "

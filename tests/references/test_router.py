@@ -196,7 +196,9 @@ class TestClaimReview:
             "alternateName": "Mostly refuted",
         }
         assert document["author"]["@type"] == "Organization"
-        assert document["url"].endswith(f"/v1/claims/{SLUG}")
+        # The review's url is the fact-check page people read, not the JSON API.
+        assert document["url"].endswith(f"/claims/{SLUG}")
+        assert "/v1/" not in document["url"]
         for field in ("datePublished", "dateModified"):
             assert document[field][:4].isdigit()
         expanded = jsonld.expand(

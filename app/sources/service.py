@@ -1,0 +1,289 @@
+"""Sources: get, list, create, update, delete; the sources a claim appears in."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit import service as audit_service
+from app.auth.service import Actor
+from app.claims import service as claim_service
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import Claim, Source, SourceAppearance, SourceCitation, Study
+from app.models.base import utcnow
+from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.sources.schemas import (
+    Appearance,
+    AppearanceWrite,
+    Citation,
+    CitationWrite,
+    SourceCreate,
+    SourceRead,
+    SourceUpdate,
+)
+from app.studies import service as study_service
+from app.studies.schemas import Author, ClaimRef
+
+
+class SourceNotFound(NotFound):
+    """No source with that id."""
+
+
+class DuplicateSource(Conflict):
+    """A source with that URL exists."""
+
+
+def source_url(source_id: int) -> str:
+    """Return the canonical path of a source."""
+    return f"/v1/sources/{source_id}"
+
+
+def _with_children(statement: Select[Any]) -> Select[Any]:
+    return statement.options(
+        selectinload(Source.appearances).selectinload(SourceAppearance.claim),
+        selectinload(Source.citations)
+        .selectinload(SourceCitation.study)
+        .selectinload(Study.authors),
+    )
+
+
+def to_read(source: Source) -> SourceRead:
+    """Return a source's representation (its appearances and citations must be loaded)."""
+    return SourceRead(
+        id=source.id,
+        url=source.url,
+        title=source.title,
+        authors=[Author.model_validate(author) for author in source.authors],
+        published=source.published,
+        publisher=source.publisher,
+        notes=source.notes,
+        appearances=[
+            Appearance(
+                claim=ClaimRef(
+                    id=appearance.claim.id,
+                    slug=appearance.claim.slug,
+                    statement=appearance.claim.statement,
+                ),
+                stance=appearance.stance,
+                excerpt=appearance.excerpt,
+            )
+            for appearance in source.appearances
+            if appearance.claim.deleted_at is None
+        ],
+        citations=[
+            Citation(study=study_service.to_brief(citation.study), statement=citation.statement)
+            for citation in source.citations
+        ],
+        created_at=source.created_at,
+        updated_at=source.updated_at,
+        version=source.version,
+    )
+
+
+async def get(
+    session: AsyncSession, *, source_id: int, for_update: bool = False, refresh: bool = False
+) -> Source:
+    """Return the source with this id, with its appearances and citations; 404 otherwise."""
+    statement = _with_children(select(Source).where(Source.id == source_id))
+    if refresh:
+        statement = statement.execution_options(populate_existing=True)
+    if for_update:
+        statement = statement.with_for_update(of=Source)
+    source: Source | None = (await session.execute(statement)).scalars().first()
+    if source is None:
+        raise SourceNotFound(f"No source {source_id}.")
+    return source
+
+
+def _sort_keys() -> list[SortKey]:
+    return [(Source.created_at, True), (Source.id, True)]
+
+
+async def list_sources(
+    session: AsyncSession,
+    *,
+    claim: Claim | None,
+    study_id: int | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[SourceRead], str | None]:
+    """Return a page of sources, newest first; only those a claim appears in or citing a study."""
+    keys = _sort_keys()
+    statement = _with_children(select(Source))
+    if claim is not None:
+        statement = statement.where(
+            Source.id.in_(
+                select(SourceAppearance.source_id).where(SourceAppearance.claim_id == claim.id)
+            )
+        )
+    if study_id is not None:
+        statement = statement.where(
+            Source.id.in_(
+                select(SourceCitation.source_id).where(SourceCitation.study_id == study_id)
+            )
+        )
+    statement = statement.order_by(Source.created_at.desc(), Source.id.desc()).limit(limit + 1)
+    if cursor:
+        statement = statement.where(after(keys, decode_cursor(cursor, "-created_at", len(keys))))
+    sources = list((await session.execute(statement)).scalars())
+    next_cursor = None
+    if len(sources) > limit:
+        sources = sources[:limit]
+        last = sources[-1]
+        next_cursor = encode_cursor("-created_at", [last.created_at, last.id])
+    return [to_read(source) for source in sources], next_cursor
+
+
+async def _ensure_unique_url(
+    session: AsyncSession, *, url: str | None, exclude_id: int | None = None
+) -> None:
+    if not url:
+        return
+    statement = select(Source.id).where(Source.url == url)
+    if exclude_id is not None:
+        statement = statement.where(Source.id != exclude_id)
+    existing = (await session.execute(statement.limit(1))).scalar_one_or_none()
+    if existing is not None:
+        raise DuplicateSource(
+            f"A source with URL {url} exists: {source_url(existing)}",
+            existing=source_url(existing),
+        )
+
+
+async def _appearances(
+    session: AsyncSession, items: Sequence[AppearanceWrite]
+) -> list[SourceAppearance]:
+    rows: list[SourceAppearance] = []
+    seen: set[int] = set()
+    for position, item in enumerate(items):
+        loc: list[str | int] = ["body", "appearances", position, "claim"]
+        try:
+            claim = await claim_service.resolve(session, ref=item.claim)
+        except claim_service.ClaimNotFound:
+            raise InvalidInput(f"No claim '{item.claim}'.", loc=loc) from None
+        if claim.id in seen:
+            raise InvalidInput(f"Claim '{claim.slug}' is listed twice.", loc=loc)
+        seen.add(claim.id)
+        rows.append(
+            SourceAppearance(
+                claim_id=claim.id, position=position, stance=item.stance, excerpt=item.excerpt
+            )
+        )
+    return rows
+
+
+async def _citations(session: AsyncSession, items: Sequence[CitationWrite]) -> list[SourceCitation]:
+    studies = await study_service.get_many(session, study_ids=[item.study_id for item in items])
+    rows: list[SourceCitation] = []
+    seen: set[int] = set()
+    for position, item in enumerate(items):
+        loc: list[str | int] = ["body", "citations", position, "study_id"]
+        if item.study_id not in studies:
+            raise InvalidInput(f"No study {item.study_id}.", loc=loc)
+        if item.study_id in seen:
+            raise InvalidInput(f"Study {item.study_id} is cited twice.", loc=loc)
+        seen.add(item.study_id)
+        rows.append(
+            SourceCitation(study_id=item.study_id, position=position, statement=item.statement)
+        )
+    return rows
+
+
+async def _reloaded(session: AsyncSession, source_id: int) -> SourceRead:
+    return to_read(await get(session, source_id=source_id, refresh=True))
+
+
+async def create(session: AsyncSession, *, data: SourceCreate, actor: Actor) -> SourceRead:
+    """Add a source with its appearances and citations; 409 when its URL is already known."""
+    await _ensure_unique_url(session, url=data.url)
+    source = Source(
+        url=data.url,
+        title=data.title,
+        authors=[author.model_dump() for author in data.authors],
+        published=data.published,
+        publisher=data.publisher,
+        notes=data.notes,
+    )
+    source.appearances = await _appearances(session, data.appearances)
+    source.citations = await _citations(session, data.citations)
+    session.add(source)
+    await session.flush()
+    created = await _reloaded(session, source.id)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="source",
+        entity_id=created.id,
+        before=None,
+        after=created,
+    )
+    return created
+
+
+async def update(
+    session: AsyncSession, *, source: Source, before: SourceRead, data: SourceUpdate, actor: Actor
+) -> SourceRead:
+    """Apply the fields sent to a source (lists sent replace the old ones); bump its version."""
+    changes = data.model_dump(exclude_unset=True, exclude={"appearances", "citations"})
+    if "url" in changes:
+        await _ensure_unique_url(session, url=changes["url"], exclude_id=source.id)
+    for field, value in changes.items():
+        setattr(source, field, value)
+    if data.appearances is not None:
+        appearances = await _appearances(session, data.appearances)
+        source.appearances.clear()
+        await session.flush()
+        source.appearances.extend(appearances)
+    if data.citations is not None:
+        citations = await _citations(session, data.citations)
+        source.citations.clear()
+        await session.flush()
+        source.citations.extend(citations)
+    source.version += 1
+    source.updated_at = utcnow()
+    await session.flush()
+    updated = await _reloaded(session, source.id)
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="source",
+        entity_id=source.id,
+        before=before,
+        after=updated,
+    )
+    return updated
+
+
+async def delete(
+    session: AsyncSession, *, source: Source, before: SourceRead, actor: Actor
+) -> None:
+    """Delete a source, its appearances and its citations (never the claims or studies)."""
+    await session.delete(source)
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor=actor,
+        action="delete",
+        entity="source",
+        entity_id=before.id,
+        before=before,
+        after=None,
+    )
+
+
+async def appearances_of(session: AsyncSession, *, claim: Claim) -> list[tuple[Source, str]]:
+    """Return the sources a claim appears in with the source's stance, earliest first.
+
+    Earliest means by publication date, undated sources after dated ones, then by id.
+    """
+    rows = await session.execute(
+        select(Source, SourceAppearance.stance)
+        .join(SourceAppearance, SourceAppearance.source_id == Source.id)
+        .where(SourceAppearance.claim_id == claim.id)
+        .order_by(Source.published.is_(None), Source.published, Source.id)
+    )
+    return [(source, str(stance)) for source, stance in rows.all()]
