@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.admin.router import router as admin_router
+from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as api_keys_router
 from app.claims.documents import ClaimDocumentCache, ClaimDocumentMiddleware
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         claims_router,
         verdicts_router,
+        assessment_router,
         evidence_router,
         references_router,
         imports_router,  # before studies: /v1/studies/import is not a {study}
