@@ -3,11 +3,32 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "citedb.sqlite3"
+
+# The URL schemes people write, and the async driver each one means here.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+
+def async_database_url(url: str) -> str:
+    """Return ``url`` with the async driver citedb uses when it names none.
+
+    ``sqlite:///var/db.sqlite3`` and ``postgresql://user@host/db`` (or ``postgres://``, as
+    some hosts print it) are written as people write them elsewhere; explicit driver forms
+    (``sqlite+aiosqlite://``, ``postgresql+asyncpg://``) are kept as they are.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    driver = ASYNC_DRIVERS.get(scheme.lower())
+    return f"{driver}://{rest}" if driver else url
 
 
 class Settings(BaseSettings):
@@ -17,7 +38,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}",
-        description="SQLAlchemy URL of the database (sqlite+aiosqlite or postgresql+asyncpg).",
+        description="URL of the database: `sqlite:///path` or `postgresql://user@host/db` "
+        "(the explicit `sqlite+aiosqlite` and `postgresql+asyncpg` forms work too).",
     )
     host: str = Field(default="127.0.0.1", description="Address `citedb serve` listens on.")
     port: int = Field(default=8000, description="Port `citedb serve` listens on.")
@@ -55,6 +77,11 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     log_level: str = Field(default="info", description="Log level of the server.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        return async_database_url(url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.config import Settings
+from app.config import Settings, async_database_url
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -44,6 +44,7 @@ def _prepare_sqlite(engine: AsyncEngine, *, begin: str) -> None:
 
 def create_engine(url: str, *, pool_size: int = 10, sqlite_begin: str = "BEGIN") -> AsyncEngine:
     """Create an async engine for ``url`` with the settings citedb relies on."""
+    url = async_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from app.config import get_settings
+from app.config import Settings
 from app.errors import PreconditionFailed
 
 
@@ -15,29 +15,39 @@ def etag_for(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
-def _tags(header: str) -> set[str]:
-    tags = set()
-    for part in header.split(","):
-        tag = part.strip()
-        if tag.startswith("W/"):
-            tag = tag[2:]
-        if tag:
-            tags.add(tag)
-    return tags
+def encode(model: BaseModel) -> bytes:
+    """Return the JSON body of a representation: the bytes its ETag is computed from."""
+    return model.model_dump_json().encode()
 
 
-def matches(header: str | None, etag: str) -> bool:
-    """Tell whether an ``If-None-Match`` / ``If-Match`` header value names ``etag``."""
+def _tags(header: str) -> list[str]:
+    return [tag for tag in (part.strip() for part in header.split(",")) if tag]
+
+
+def none_match(header: str | None, etag: str) -> bool:
+    """Tell whether ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2)."""
     if header is None:
         return False
-    tags = _tags(header)
-    return "*" in tags or etag in tags
+    for tag in _tags(header):
+        if tag == "*" or tag.removeprefix("W/") == etag.removeprefix("W/"):
+            return True
+    return False
 
 
-def cache_control(*, public: bool) -> str:
+def match(header: str, etag: str) -> bool:
+    """Tell whether ``If-Match`` names ``etag`` (strong comparison, RFC 9110 13.1.1).
+
+    A weak tag (``W/"…"``) never matches: it cannot vouch for the bytes a write would replace.
+    """
+    if etag.startswith("W/"):
+        return False
+    return any(tag == "*" or tag == etag for tag in _tags(header))
+
+
+def cache_control(settings: Settings, *, public: bool) -> str:
     """Return the ``Cache-Control`` value of a public or a private GET."""
     if public:
-        return f"public, max-age={get_settings().cache_max_age}"
+        return f"public, max-age={settings.cache_max_age}"
     return "private, no-store"
 
 
@@ -52,10 +62,11 @@ def conditional_response(
 ) -> Response:
     """Answer ``body`` with its ETag, or 304 with no body when the client already has it."""
     etag = etag_for(body)
-    all_headers = {"ETag": etag, "Cache-Control": cache_control(public=public)}
+    settings: Settings = request.app.state.settings
+    all_headers = {"ETag": etag, "Cache-Control": cache_control(settings, public=public)}
     if headers:
         all_headers.update(headers)
-    if request.method in ("GET", "HEAD") and matches(request.headers.get("if-none-match"), etag):
+    if request.method in ("GET", "HEAD") and none_match(request.headers.get("if-none-match"), etag):
         all_headers.pop("Link", None)
         return Response(status_code=304, headers=all_headers)
     return Response(
@@ -73,11 +84,7 @@ def model_response(
 ) -> Response:
     """Serialise ``model`` as JSON and answer it conditionally with its ETag."""
     return conditional_response(
-        request,
-        model.model_dump_json().encode(),
-        public=public,
-        status_code=status_code,
-        headers=headers,
+        request, encode(model), public=public, status_code=status_code, headers=headers
     )
 
 
@@ -85,7 +92,7 @@ def write_response(
     model: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     """Answer a write with the new representation and its ETag."""
-    body = model.model_dump_json().encode()
+    body = encode(model)
     all_headers = {"ETag": etag_for(body)}
     if headers:
         all_headers.update(headers)
@@ -99,8 +106,9 @@ def require_match(request: Request, current: BaseModel) -> None:
     header = request.headers.get("if-match")
     if header is None:
         return
-    etag = etag_for(current.model_dump_json().encode())
-    if not matches(header, etag):
+    etag = etag_for(encode(current))
+    if not match(header, etag):
         raise PreconditionFailed(
-            f"The resource has changed: its ETag is now {etag}. Fetch it again and retry."
+            f"The resource has changed, or the tag sent is weak: its ETag is now {etag}. "
+            "Fetch it again and retry with that tag."
         )

@@ -1,15 +1,24 @@
-"""Opaque keyset cursors: stable pages while rows are added or removed."""
+"""Keyset paging: one helper that sorts a statement, pages it and builds and checks cursors.
+
+A cursor is the sort key of the last item of a page, encoded opaquely. Decoding checks it
+fully against the sort it is used with (its name, the number of keys and each value's type
+and range), so a forged or damaged cursor is a 422 like any other bad input, never a query
+that fails in the database.
+"""
 
 import base64
 import binascii
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Row, Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.errors import InvalidInput
@@ -22,6 +31,11 @@ CursorQuery = Annotated[
     Query(max_length=1000, description="The `next_cursor` of the previous page."),
 ]
 
+# Integers a cursor may carry: what every integer column of the schema holds (PostgreSQL
+# refuses to compare an INTEGER column with anything beyond it).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+MAX_TEXT = 2000
+
 
 class Page(BaseModel, Generic[T]):
     """One page of a list."""
@@ -32,51 +46,130 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One column of a sort: the expression, its direction and the type of its values."""
+
+    column: ColumnElement[Any] | QueryableAttribute[Any]
+    descending: bool = False
+    kind: type = int  # int, float, str or datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """A named sort order; its name is written into its cursors."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        """Return the ORDER BY clauses of the sort."""
+        return [key.column.desc() if key.descending else key.column.asc() for key in self.keys]
+
+
+class InvalidCursor(InvalidInput):
+    """The cursor was not made by this list for this sort."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The cursor is not valid for this list and sort; start again without it.",
+            loc=["query", "cursor"],
+        )
+
+
 def _encode_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"dt": value.isoformat()}
     return value
 
 
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"dt"}:
-        return datetime.fromisoformat(value["dt"])
-    return value
+def _decode_value(value: Any, kind: type) -> Any:
+    """Return a cursor value as ``kind``; raise ValueError if it is not one, or out of range."""
+    if kind is datetime:
+        if not (isinstance(value, dict) and set(value) == {"dt"} and isinstance(value["dt"], str)):
+            raise ValueError("not a timestamp")
+        moment = datetime.fromisoformat(value["dt"])
+        if moment.tzinfo is None:
+            raise ValueError("a timestamp without a time zone")
+        return moment
+    if kind is int:
+        if type(value) is not int or not INT_MIN <= value <= INT_MAX:
+            raise ValueError("not an integer in range")
+        return value
+    if kind is float:
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str) or len(value) > MAX_TEXT or "\x00" in value:
+            raise ValueError("not a text")
+        return value
+    raise ValueError(f"no cursor values of type {kind.__name__}")
 
 
-def encode_cursor(sort: str, values: Sequence[Any]) -> str:
+def encode_cursor(sort: Sort, values: Sequence[Any]) -> str:
     """Encode the sort key of the last item of a page as an opaque cursor."""
-    raw = orjson.dumps({"s": sort, "k": [_encode_value(value) for value in values]})
+    raw = orjson.dumps({"s": sort.name, "k": [_encode_value(value) for value in values]})
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: str, width: int) -> list[Any]:
+def decode_cursor(cursor: str, sort: Sort) -> list[Any]:
     """Decode a cursor made by :func:`encode_cursor` for the same sort, or raise 422."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = orjson.loads(raw)
-        values = [_decode_value(value) for value in payload["k"]]
-        if payload["s"] != sort or len(values) != width:
+        if not isinstance(payload, dict) or payload.get("s") != sort.name:
             raise ValueError("cursor made for another sort")
+        values = payload["k"]
+        if not isinstance(values, list) or len(values) != len(sort.keys):
+            raise ValueError("cursor made for another sort")
+        return [
+            _decode_value(value, key.kind) for value, key in zip(values, sort.keys, strict=True)
+        ]
     except (binascii.Error, ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
-        raise InvalidInput(
-            "The cursor is not valid for this list and sort; start again without it.",
-            loc=["query", "cursor"],
-        ) from exc
-    return values
-
-
-SortKey = tuple[ColumnElement[Any] | QueryableAttribute[Any], bool]
+        raise InvalidCursor from exc
 
 
 def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Return the condition "comes after ``values``" for sort ``keys`` of (column, descending)."""
+    """Return the condition "comes after ``values``" in the order of ``keys``."""
     clauses = []
-    for index, (column, descending) in enumerate(keys):
-        equal_prefix = [keys[i][0] == values[i] for i in range(index)]
-        beyond = column < values[index] if descending else column > values[index]
+    for index, key in enumerate(keys):
+        equal_prefix = [keys[i].column == values[i] for i in range(index)]
+        beyond = key.column < values[index] if key.descending else key.column > values[index]
         clauses.append(and_(*equal_prefix, beyond))
     return or_(*clauses)
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    sort: Sort,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Row[Any]], str | None]:
+    """Run one page of ``statement`` in ``sort`` order after ``cursor``; return its rows and
+    the next page's cursor (None on the last page).
+
+    The sort key columns are selected after the statement's own columns, and the next cursor
+    is made from them, so callers never compute sort values themselves.
+    """
+    width = len(sort.keys)
+    if cursor:
+        statement = statement.where(after(sort.keys, decode_cursor(cursor, sort)))
+    statement = (
+        statement.add_columns(
+            *[key.column.label(f"sort_key_{index}") for index, key in enumerate(sort.keys)]
+        )
+        .order_by(*sort.order_by())
+        .limit(limit + 1)
+    )
+    rows = list((await session.execute(statement)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(sort, list(rows[-1][-width:]))
+    return rows, next_cursor
 
 
 def link_header(request: Request, next_cursor: str | None) -> dict[str, str]:

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as key_service
+from app.auth.actor import Actor
 from app.auth.schemas import ApiKeyCreate
-from app.auth.service import Actor
 from app.bibliography.identifiers import normalize_title
 from app.claims import service as claim_service
 from app.claims.schemas import ClaimCreate
@@ -223,7 +223,7 @@ async def _load(session: AsyncSession, content: SeedContent, report: SeedReport)
                 report.kept["claim"] += 1  # seeded once, renamed or deleted by a curator since
                 continue
             new_claim = await claim_service.create(session, data=claim_data, actor=actor)
-            claim = await claim_service.resolve(session, ref=str(new_claim.id), for_update=True)
+            claim = await claim_service.get(session, ref=str(new_claim.id), for_update=True)
             report.created["claim"] += 1
         else:
             report.kept["claim"] += 1
@@ -248,7 +248,7 @@ async def _find_claim(session: AsyncSession, statement: str) -> Claim | None:
     claim = await session.get(Claim, claim_id)
     if claim is None or claim.deleted_at is not None:
         return claim
-    return await claim_service.resolve(session, ref=str(claim_id), for_update=True)
+    return await claim_service.get(session, ref=str(claim_id), for_update=True)
 
 
 async def _link_evidence(

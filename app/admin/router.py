@@ -96,7 +96,7 @@ async def export(request: Request, session: SessionDep, _actor: CurrentAdmin) ->
         }
     },
 )
-async def import_(request: Request, session: SessionDep, actor: CurrentAdmin) -> Response:
+async def import_(actor: CurrentAdmin, request: Request, session: SessionDep) -> Response:
     """Restore an export document into an empty database, all or nothing."""
     document = service.parse_document(await request.body())
     report = await service.restore(session, document=document, actor=actor)

@@ -44,7 +44,7 @@ from app.admin.schemas import (
     TopicRow,
     VerdictRow,
 )
-from app.auth.service import Actor
+from app.auth.actor import Actor
 from app.bibliography.identifiers import normalize_title
 from app.errors import Conflict, InvalidInput, ServiceUnavailable
 from app.meta.service import head_revision, schema_revision

@@ -45,7 +45,7 @@ async def list_audit(
     """List every write, newest first: who, when, action, entity, and its state before and after."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    items, next_cursor = await service.list_entries(
+    items, next_cursor = await service.list(
         session,
         entity=entity,
         entity_id=entity_id,

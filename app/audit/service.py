@@ -2,18 +2,16 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.schemas import AuditRead
+from app.auth.actor import Actor
 from app.models import AuditEntry
-from app.pagination import after, decode_cursor, encode_cursor
-
-if TYPE_CHECKING:
-    from app.auth.service import Actor
+from app.pagination import Sort, SortKey, paginate
 
 
 def _snapshot(value: BaseModel | dict[str, Any] | None) -> Any:
@@ -27,7 +25,7 @@ def _snapshot(value: BaseModel | dict[str, Any] | None) -> Any:
 async def record(
     session: AsyncSession,
     *,
-    actor: "Actor",
+    actor: Actor,
     action: str,
     entity: str,
     entity_id: int | None,
@@ -48,7 +46,10 @@ async def record(
     )
 
 
-async def list_entries(
+NEWEST_FIRST = Sort("-id", (SortKey(AuditEntry.id, descending=True),))
+
+
+async def list(
     session: AsyncSession,
     *,
     entity: str | None,
@@ -59,7 +60,7 @@ async def list_entries(
     cursor: str | None,
 ) -> tuple[Sequence[AuditRead], str | None]:
     """Return a page of audit rows, newest first, filtered."""
-    statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
+    statement = select(AuditEntry)
     if entity is not None:
         statement = statement.where(AuditEntry.entity == entity)
     if entity_id is not None:
@@ -68,9 +69,7 @@ async def list_entries(
         statement = statement.where(AuditEntry.who == who)
     if since is not None:
         statement = statement.where(AuditEntry.occurred_at >= since)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, "-id", 1)
-        statement = statement.where(after([(AuditEntry.id, True)], [last_id]))
-    rows = list((await session.execute(statement)).scalars())
-    next_cursor = encode_cursor("-id", [rows[limit - 1].id]) if len(rows) > limit else None
-    return [AuditRead.model_validate(row) for row in rows[:limit]], next_cursor
+    rows, next_cursor = await paginate(
+        session, statement, sort=NEWEST_FIRST, limit=limit, cursor=cursor
+    )
+    return [AuditRead.model_validate(row[0]) for row in rows], next_cursor

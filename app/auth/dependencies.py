@@ -1,13 +1,18 @@
-"""The bearer-key dependencies that guard writes and admin routes."""
+"""The bearer-key dependencies that guard writes and admin routes.
+
+They read nothing but the key, on a read connection, so that a write without a valid key is
+refused before anything it names is looked up or locked. Dependencies that load an entity for
+a write depend on these, so the key is always checked first.
+"""
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service as key_service
-from app.auth.service import Actor
-from app.db import SessionDep
+from app.auth.actor import Actor
+from app.db import Database
 from app.errors import Forbidden, Unauthorized
 from app.vocabularies import Role
 
@@ -19,13 +24,15 @@ bearer_scheme = HTTPBearer(
 
 
 async def current_actor(
-    session: SessionDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Actor:
     """Return who is calling, from the bearer key; 401 when it is missing, unknown or revoked."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized("This operation needs an API key: send `Authorization: Bearer <key>`.")
-    key = await key_service.get_active_by_secret(session, secret=credentials.credentials)
+    database: Database = request.app.state.database
+    async with database.read_sessions() as session:
+        key = await key_service.get_active_by_secret(session, secret=credentials.credentials)
     if key is None:
         raise Unauthorized("The API key is not valid or has been revoked.")
     return Actor(key_id=key.id, name=key.name, role=key.role)

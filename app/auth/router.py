@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/api-keys", tags=["admin"])
     response_model=ApiKeyCreated,
     responses=problem_responses(401, 403, 422),
 )
-async def create_api_key(data: ApiKeyCreate, session: SessionDep, actor: CurrentAdmin) -> Response:
+async def create_api_key(actor: CurrentAdmin, data: ApiKeyCreate, session: SessionDep) -> Response:
     """Create a key and show its secret once; only a hash of it is stored."""
     created = await service.create(session, data=data, actor=actor)
     return write_response(
@@ -45,7 +45,7 @@ async def list_api_keys(
     cursor: CursorQuery = None,
 ) -> Response:
     """List keys, oldest first, with their names, roles and revocation times; never secrets."""
-    items, next_cursor = await service.list_keys(session, limit=limit, cursor=cursor)
+    items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
     page = Page[ApiKeyRead](items=list(items), next_cursor=next_cursor)
     return model_response(request, page, public=False, headers=link_header(request, next_cursor))
 
@@ -56,7 +56,7 @@ async def list_api_keys(
     status_code=204,
     responses=problem_responses(401, 403, 404, 422),
 )
-async def revoke_api_key(key_id: KeyIdPath, session: SessionDep, actor: CurrentAdmin) -> Response:
+async def revoke_api_key(actor: CurrentAdmin, key_id: KeyIdPath, session: SessionDep) -> Response:
     """Revoke a key: requests that use it get 401 from now on."""
     await service.revoke(session, key_id=key_id, actor=actor)
     return Response(status_code=204)

@@ -1,28 +1,18 @@
 """API keys: create, look up, list and revoke."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.auth.actor import Actor
 from app.auth.keys import generate_secret, hash_secret
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from app.errors import NotFound
 from app.models import ApiKey
 from app.models.base import utcnow
-from app.pagination import after, decode_cursor, encode_cursor
-from app.vocabularies import Role
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is making a write: the key's id, name and role."""
-
-    key_id: int | None
-    name: str
-    role: Role
+from app.pagination import Sort, SortKey, paginate
 
 
 class ApiKeyNotFound(NotFound):
@@ -58,17 +48,17 @@ async def create(
     return ApiKeyCreated(**read.model_dump(), secret=new.secret)
 
 
-async def list_keys(
+BY_ID = Sort("id", (SortKey(ApiKey.id),))
+
+
+async def list(
     session: AsyncSession, *, limit: int, cursor: str | None
 ) -> tuple[Sequence[ApiKeyRead], str | None]:
     """Return a page of keys, oldest first."""
-    statement = select(ApiKey).order_by(ApiKey.id).limit(limit + 1)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, "id", 1)
-        statement = statement.where(after([(ApiKey.id, False)], [last_id]))
-    keys = list((await session.execute(statement)).scalars())
-    next_cursor = encode_cursor("id", [keys[limit - 1].id]) if len(keys) > limit else None
-    return [ApiKeyRead.model_validate(key) for key in keys[:limit]], next_cursor
+    rows, next_cursor = await paginate(
+        session, select(ApiKey), sort=BY_ID, limit=limit, cursor=cursor
+    )
+    return [ApiKeyRead.model_validate(row[0]) for row in rows], next_cursor
 
 
 async def revoke(session: AsyncSession, *, key_id: int, actor: Actor) -> None:

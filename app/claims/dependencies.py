@@ -1,36 +1,52 @@
-"""Dependencies that resolve ``{claim}`` to a claim or answer 404."""
+"""Dependencies that resolve ``{claim}`` to a claim or answer 404.
+
+The write dependencies check the caller's key first (401/403 before any lookup or lock).
+"""
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
+from app.auth.dependencies import CurrentEditor
 from app.claims import service
+from app.claims.schemas import ClaimRead
 from app.db import SessionDep
+from app.editing import Edit, begin_edit
 from app.models import Claim
 from app.params import ClaimPath
 
 
 async def valid_claim(claim: ClaimPath, session: SessionDep) -> Claim:
     """Return the undeleted claim named by the path (id, slug or former slug)."""
-    return await service.resolve(session, ref=claim)
+    return await service.get(session, ref=claim)
 
 
-async def claim_for_update(claim: ClaimPath, session: SessionDep) -> Claim:
+async def claim_for_write(claim: ClaimPath, session: SessionDep, _actor: CurrentEditor) -> Claim:
     """Return the undeleted claim named by the path, locked for this transaction."""
-    return await service.resolve(session, ref=claim, for_update=True)
+    return await service.get(session, ref=claim, for_update=True)
 
 
-async def deleted_claim(claim: ClaimPath, session: SessionDep) -> Claim:
+async def claim_edit(
+    claim: ClaimPath, request: Request, session: SessionDep, actor: CurrentEditor
+) -> Edit[Claim, ClaimRead]:
+    """Return the claim locked for a change, with its before-state; 412 on a stale `If-Match`."""
+    found = await service.get(session, ref=claim, for_update=True)
+    before = await service.read(session, claim=found)
+    return begin_edit(request, entity=found, before=before, actor=actor)
+
+
+async def deleted_claim(claim: ClaimPath, session: SessionDep, _actor: CurrentEditor) -> Claim:
     """Return the deleted claim named by the path, locked; 409 if it is not deleted."""
     try:
-        return await service.resolve(session, ref=claim, deleted=True, for_update=True)
+        return await service.get(session, ref=claim, deleted=True, for_update=True)
     except service.ClaimNotFound:
-        live = await service.resolve(session, ref=claim)
+        live = await service.get(session, ref=claim)
         raise service.ClaimNotDeleted(
             f"Claim '{live.slug}' is not deleted.", existing=service.claim_url(live)
         ) from None
 
 
 ValidClaim = Annotated[Claim, Depends(valid_claim)]
-ClaimForUpdate = Annotated[Claim, Depends(claim_for_update)]
+ClaimForWrite = Annotated[Claim, Depends(claim_for_write)]
+ClaimEdit = Annotated[Edit[Claim, ClaimRead], Depends(claim_edit)]
 DeletedClaim = Annotated[Claim, Depends(deleted_claim)]

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.claims import service as claim_service
 from app.db import Database
-from app.http_cache import cache_control, etag_for, matches
+from app.http_cache import cache_control, etag_for, none_match
 from app.models import ContentGeneration
 
 
@@ -191,7 +191,7 @@ async def render(
     """Render the document of claim ``ref``; None if there is no such (undeleted) claim."""
     async with database.read_sessions() as session:
         try:
-            claim = await claim_service.resolve(session, ref=ref)
+            claim = await claim_service.get(session, ref=ref)
         except claim_service.ClaimNotFound:
             return None
         body = (await claim_service.read(session, claim=claim)).model_dump_json().encode()
@@ -310,9 +310,9 @@ async def _respond(scope: Scope, send: Send, document: ClaimDocument) -> None:
             break
     headers = [
         (b"etag", document.etag.encode()),
-        (b"cache-control", cache_control(public=True).encode()),
+        (b"cache-control", cache_control(scope["app"].state.settings, public=True).encode()),
     ]
-    if matches(if_none_match, document.etag):
+    if none_match(if_none_match, document.etag):
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.dependencies import CurrentEditor
 from app.claims import service
-from app.claims.dependencies import ClaimForUpdate, DeletedClaim, ValidClaim
+from app.claims.dependencies import ClaimEdit, DeletedClaim, ValidClaim
 from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response, require_match, write_response
+from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.vocabularies import Certainty, Rating
 
@@ -54,7 +54,7 @@ async def list_(
     cursor: CursorQuery = None,
 ) -> Response:
     """Search claims by free text or a question, filter by topic and verdict, and page."""
-    items, next_cursor = await service.list_claims(
+    items, next_cursor = await service.list(
         session,
         q=q,
         topics=topic or [],
@@ -86,7 +86,7 @@ async def get(claim: ValidClaim, request: Request, session: SessionDep) -> Respo
     response_model=ClaimRead,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def create(data: ClaimCreate, session: SessionDep, actor: CurrentEditor) -> Response:
+async def create(actor: CurrentEditor, data: ClaimCreate, session: SessionDep) -> Response:
     """Add a claim with its aliases and topics (by slug); the slug is made from the statement."""
     created = await service.create(session, data=data, actor=actor)
     return write_response(
@@ -100,19 +100,9 @@ async def create(data: ClaimCreate, session: SessionDep, actor: CurrentEditor) -
     response_model=ClaimRead,
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
-async def update(
-    claim: ClaimForUpdate,
-    data: ClaimUpdate,
-    request: Request,
-    session: SessionDep,
-    actor: CurrentEditor,
-) -> Response:
+async def update(edit: ClaimEdit, data: ClaimUpdate, session: SessionDep) -> Response:
     """Change a claim's statement, aliases, summary or topics; send `If-Match`."""
-    before = await service.read(session, claim=claim)
-    require_match(request, before)
-    return write_response(
-        await service.update(session, claim=claim, before=before, data=data, actor=actor)
-    )
+    return write_response(await service.update(session, edit=edit, data=data))
 
 
 @router.delete(
@@ -121,13 +111,9 @@ async def update(
     status_code=204,
     responses=problem_responses(401, 403, 404, 412, 422),
 )
-async def delete(
-    claim: ClaimForUpdate, request: Request, session: SessionDep, actor: CurrentEditor
-) -> Response:
+async def delete(edit: ClaimEdit, session: SessionDep) -> Response:
     """Soft-delete a claim: it disappears from reads, lists, search and stats until restored."""
-    before = await service.read(session, claim=claim)
-    require_match(request, before)
-    await service.delete_claim(session, claim=claim, before=before, actor=actor)
+    await service.delete(session, edit=edit)
     return Response(status_code=204)
 
 
@@ -137,6 +123,6 @@ async def delete(
     response_model=ClaimRead,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def restore(claim: DeletedClaim, session: SessionDep, actor: CurrentEditor) -> Response:
+async def restore(actor: CurrentEditor, claim: DeletedClaim, session: SessionDep) -> Response:
     """Bring a deleted claim back with its evidence and verdict history (409 if not deleted)."""
     return write_response(await service.restore(session, claim=claim, actor=actor))

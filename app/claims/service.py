@@ -1,22 +1,26 @@
 """Claims: resolve, read, list and search, create, update, delete and restore; stats."""
 
+import builtins
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+import sqlalchemy as sa
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit_service
-from app.auth.service import Actor
+from app.auth.actor import Actor
 from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, Stats, TopicRef
 from app.claims.search import ranked_matches, search_terms, selective_terms
+from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence import service as evidence_service
 from app.evidence.schemas import EvidenceSummary
 from app.models import Claim, ClaimAlias, ClaimSlug, Evidence, Study, Topic, Verdict, claim_topics
 from app.models.base import utcnow
-from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.pagination import Sort, SortKey, paginate
 from app.params import as_id
 from app.slugs import slugify, with_suffix
 from app.topics import service as topic_service
@@ -48,7 +52,7 @@ def _with_children(statement: Select[Any]) -> Select[Any]:
     return statement.options(selectinload(Claim.aliases), selectinload(Claim.topics))
 
 
-async def resolve(
+async def get(
     session: AsyncSession, *, ref: str, deleted: bool = False, for_update: bool = False
 ) -> Claim:
     """Return the claim with this id, slug or former slug; deleted claims only if ``deleted``."""
@@ -95,7 +99,7 @@ def _to_read(claim: Claim, verdict: VerdictRead | None, summary: EvidenceSummary
     )
 
 
-async def read_many(session: AsyncSession, *, claims: Sequence[Claim]) -> list[ClaimRead]:
+async def read_many(session: AsyncSession, *, claims: Sequence[Claim]) -> builtins.list[ClaimRead]:
     """Return the representations of claims (loaded with their children) in two more queries."""
     ids = [claim.id for claim in claims]
     verdicts = await verdict_service.current_for(session, claim_ids=ids)
@@ -112,7 +116,20 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-async def list_claims(
+SORTS = {
+    sort.name: sort
+    for sort in (
+        Sort("updated_at", (SortKey(Claim.updated_at, kind=datetime), SortKey(Claim.id))),
+        Sort(
+            "-updated_at",
+            (SortKey(Claim.updated_at, True, datetime), SortKey(Claim.id, True)),
+        ),
+        Sort("statement", (SortKey(Claim.statement, kind=str), SortKey(Claim.id))),
+    )
+}
+
+
+async def list(
     session: AsyncSession,
     *,
     q: str | None,
@@ -122,7 +139,7 @@ async def list_claims(
     sort: str | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[ClaimRead], str | None]:
+) -> tuple[builtins.list[ClaimRead], str | None]:
     """Return a page of undeleted claims, searched, filtered and sorted."""
     sort = sort or ("relevance" if q else "-updated_at")
     if sort == "relevance" and not q:
@@ -143,43 +160,21 @@ async def list_claims(
             current = current.where(Verdict.certainty == certainty)
         statement = statement.where(Claim.id.in_(current))
 
-    keys: list[SortKey]
     if q:
         terms = search_terms(q)
         if not terms:
             return [], None
         terms = await selective_terms(session, terms)
         ranked = ranked_matches(_dialect(session), terms).subquery("ranked")
-        statement = statement.join(ranked, ranked.c.claim_id == Claim.id).add_columns(
-            ranked.c.relevance
+        statement = statement.join(ranked, ranked.c.claim_id == Claim.id)
+        relevance = Sort(
+            "relevance",
+            (SortKey(ranked.c.relevance, True, float), SortKey(Claim.id)),
         )
-        relevance = ranked.c.relevance
-    if sort == "relevance":
-        keys = [(relevance, True), (Claim.id, False)]
-    elif sort == "updated_at":
-        keys = [(Claim.updated_at, False), (Claim.id, False)]
-    elif sort == "-updated_at":
-        keys = [(Claim.updated_at, True), (Claim.id, True)]
-    else:
-        keys = [(Claim.statement, False), (Claim.id, False)]
-    if cursor:
-        statement = statement.where(after(keys, decode_cursor(cursor, sort, len(keys))))
-    statement = _with_children(
-        statement.order_by(*[column.desc() if desc else column.asc() for column, desc in keys])
-    ).limit(limit + 1)
-    rows: list[Any] = list((await session.execute(statement)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        claim = last[0]
-        values: dict[str, list[Any]] = {
-            "relevance": [last[1] if q else None, claim.id],
-            "updated_at": [claim.updated_at, claim.id],
-            "-updated_at": [claim.updated_at, claim.id],
-            "statement": [claim.statement, claim.id],
-        }
-        next_cursor = encode_cursor(sort, values[sort])
+    order = relevance if sort == "relevance" else SORTS[sort]
+    rows, next_cursor = await paginate(
+        session, _with_children(statement), sort=order, limit=limit, cursor=cursor
+    )
     return await read_many(session, claims=[row[0] for row in rows]), next_cursor
 
 
@@ -218,7 +213,7 @@ async def _ensure_new_statement(
         )
 
 
-def _set_aliases(claim: Claim, aliases: list[str]) -> None:
+def _set_aliases(claim: Claim, aliases: builtins.list[str]) -> None:
     claim.aliases.extend(
         ClaimAlias(position=position, alias=alias) for position, alias in enumerate(aliases)
     )
@@ -271,16 +266,17 @@ async def create(session: AsyncSession, *, data: ClaimCreate, actor: Actor) -> C
 
 
 async def update(
-    session: AsyncSession, *, claim: Claim, before: ClaimRead, data: ClaimUpdate, actor: Actor
+    session: AsyncSession, *, edit: Edit[Claim, ClaimRead], data: ClaimUpdate
 ) -> ClaimRead:
     """Apply the fields sent; a new statement gets a new slug and the old one keeps resolving."""
+    claim, before, actor = edit.entity, edit.before, edit.actor
     changes = data.model_dump(exclude_unset=True)
     if "statement" in changes and changes["statement"] != claim.statement:
         statement = changes["statement"]
         await _ensure_new_statement(session, statement, claim_id=claim.id)
         new_slug = await _free_slug(session, statement, claim_id=claim.id)
         if new_slug != claim.slug:
-            await session.execute(delete(ClaimSlug).where(ClaimSlug.slug == new_slug))
+            await session.execute(sa.delete(ClaimSlug).where(ClaimSlug.slug == new_slug))
             session.add(ClaimSlug(slug=claim.slug, claim_id=claim.id))
             claim.slug = new_slug
         claim.statement = statement
@@ -308,10 +304,9 @@ async def update(
     return updated
 
 
-async def delete_claim(
-    session: AsyncSession, *, claim: Claim, before: ClaimRead, actor: Actor
-) -> None:
+async def delete(session: AsyncSession, *, edit: Edit[Claim, ClaimRead]) -> None:
     """Soft-delete a claim: hidden from every read, list, count and stat until restored."""
+    claim, before, actor = edit.entity, edit.before, edit.actor
     claim.deleted_at = utcnow()
     claim.version += 1
     await session.flush()

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.claims.dependencies import ClaimForUpdate, ValidClaim
+from app.claims.dependencies import ClaimForWrite, ValidClaim
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.evidence import service
+from app.evidence.dependencies import EvidenceEdit
 from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceUpdate
-from app.http_cache import model_response, require_match, write_response
+from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import EvidenceIdPath
 from app.vocabularies import Stance
@@ -33,7 +34,7 @@ async def list_for_claim(
     cursor: CursorQuery = None,
 ) -> Response:
     """List the studies behind a claim: strongest design first, then the newest year."""
-    items, next_cursor = await service.list_for_claim(
+    items, next_cursor = await service.list(
         session, claim=claim, stances=stance or [], limit=limit, cursor=cursor
     )
     page = Page[EvidenceRead](items=items, next_cursor=next_cursor)
@@ -48,7 +49,7 @@ async def list_for_claim(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create(
-    claim: ClaimForUpdate, data: EvidenceCreate, session: SessionDep, actor: CurrentEditor
+    actor: CurrentEditor, claim: ClaimForWrite, data: EvidenceCreate, session: SessionDep
 ) -> Response:
     """Link a study with its stance and finding; a study links to a claim once (409)."""
     created = await service.create(session, claim=claim, data=data, actor=actor)
@@ -75,21 +76,10 @@ async def get(evidence: EvidenceIdPath, request: Request, session: SessionDep) -
     response_model=EvidenceRead,
     responses=problem_responses(401, 403, 404, 412, 422),
 )
-async def update(
-    evidence: EvidenceIdPath,
-    data: EvidenceUpdate,
-    request: Request,
-    session: SessionDep,
-    actor: CurrentEditor,
-) -> Response:
+async def update(edit: EvidenceEdit, data: EvidenceUpdate, session: SessionDep) -> Response:
     """Change a link's stance, finding, quote, notes or appraisal (`risk_of_bias`, `directness`;
     null clears one); send `If-Match`."""
-    found = await service.get(session, evidence_id=evidence, for_update=True)
-    before = service.read(found)
-    require_match(request, before)
-    return write_response(
-        await service.update(session, evidence=found, before=before, data=data, actor=actor)
-    )
+    return write_response(await service.update(session, edit=edit, data=data))
 
 
 @router.delete(
@@ -98,12 +88,7 @@ async def update(
     status_code=204,
     responses=problem_responses(401, 403, 404, 412, 422),
 )
-async def delete(
-    evidence: EvidenceIdPath, request: Request, session: SessionDep, actor: CurrentEditor
-) -> Response:
+async def delete(edit: EvidenceEdit, session: SessionDep) -> Response:
     """Unlink a study from a claim; the study itself stays."""
-    found = await service.get(session, evidence_id=evidence, for_update=True)
-    before = service.read(found)
-    require_match(request, before)
-    await service.delete(session, evidence=found, before=before, actor=actor)
+    await service.delete(session, edit=edit)
     return Response(status_code=204)

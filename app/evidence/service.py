@@ -1,5 +1,6 @@
 """Evidence: link, change and unlink studies on claims; list and summarise a claim's evidence."""
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -8,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.audit import service as audit_service
-from app.auth.service import Actor
+from app.auth.actor import Actor
+from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceSummary, EvidenceUpdate
 from app.models import Claim, Evidence, Study
 from app.models.base import utcnow
-from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.pagination import Sort, SortKey, paginate
 from app.studies import service as study_service
 from app.studies.schemas import ClaimRef
 from app.vocabularies import DESIGN_RANK, Design, Stance
@@ -74,44 +76,37 @@ def read(evidence: Evidence) -> EvidenceRead:
     return to_read(evidence, claim=evidence.claim, study=evidence.study)
 
 
-def _sort_keys() -> list[SortKey]:
-    return [
-        (study_service.design_rank(Study.design), False),
-        (func.coalesce(Study.year, 0), True),
-        (Evidence.id, False),
-    ]
+STRONGEST_FIRST = Sort(
+    "design",
+    (
+        SortKey(study_service.design_rank(Study.design)),
+        SortKey(func.coalesce(Study.year, 0), descending=True),
+        SortKey(Evidence.id),
+    ),
+)
 
 
-async def list_for_claim(
+async def list(
     session: AsyncSession,
     *,
     claim: Claim,
     stances: Sequence[Stance],
     limit: int,
     cursor: str | None,
-) -> tuple[list[EvidenceRead], str | None]:
+) -> tuple[builtins.list[EvidenceRead], str | None]:
     """Return a page of a claim's evidence: strongest design first, then newest year."""
-    keys = _sort_keys()
     statement = (
         select(Evidence)
         .join(Evidence.study)
         .options(contains_eager(Evidence.study).selectinload(Study.authors))
         .where(Evidence.claim_id == claim.id)
-        .order_by(*[column.desc() if desc else column.asc() for column, desc in keys])
-        .limit(limit + 1)
     )
     if stances:
         statement = statement.where(Evidence.stance.in_(stances))
-    if cursor:
-        statement = statement.where(after(keys, decode_cursor(cursor, "design", len(keys))))
-    rows = list((await session.execute(statement)).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        rank = DESIGN_RANK[last.study.design] if last.study.design else len(Design)
-        next_cursor = encode_cursor("design", [rank, last.study.year or 0, last.id])
-    return [to_read(row, claim=claim, study=row.study) for row in rows], next_cursor
+    rows, next_cursor = await paginate(
+        session, statement, sort=STRONGEST_FIRST, limit=limit, cursor=cursor
+    )
+    return [to_read(row[0], claim=claim, study=row[0].study) for row in rows], next_cursor
 
 
 async def summaries(
@@ -183,14 +178,10 @@ async def create(
 
 
 async def update(
-    session: AsyncSession,
-    *,
-    evidence: Evidence,
-    before: EvidenceRead,
-    data: EvidenceUpdate,
-    actor: Actor,
+    session: AsyncSession, *, edit: Edit[Evidence, EvidenceRead], data: EvidenceUpdate
 ) -> EvidenceRead:
     """Change a link's stance, finding, quote, notes or appraisal."""
+    evidence, before, actor = edit.entity, edit.before, edit.actor
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
         setattr(evidence, field, value)
@@ -211,10 +202,9 @@ async def update(
     return updated
 
 
-async def delete(
-    session: AsyncSession, *, evidence: Evidence, before: EvidenceRead, actor: Actor
-) -> None:
+async def delete(session: AsyncSession, *, edit: Edit[Evidence, EvidenceRead]) -> None:
     """Unlink a study from a claim."""
+    evidence, before, actor = edit.entity, edit.before, edit.actor
     _touch(evidence.claim)
     await session.delete(evidence)
     await session.flush()

@@ -25,7 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from app.auth.service import Actor
+from app.auth.actor import Actor
 from app.bibliography import ImportFormat, Result, detect_format
 from app.config import Settings
 from app.db import Database

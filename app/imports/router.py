@@ -121,8 +121,8 @@ Import BibTeX, RIS, CSL-JSON or PubMed MEDLINE records as studies: send the file
     description=DESCRIPTION,
 )
 async def import_studies(
-    session: SessionDep,
     actor: CurrentEditor,
+    session: SessionDep,
     fmt: ImportFormatDep,
     body: ImportTextDep,
     max_records: ImportMaxRecordsDep,

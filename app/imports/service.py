@@ -29,7 +29,7 @@ from sqlalchemy import Integer, String, column, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.auth.service import Actor
+from app.auth.actor import Actor
 from app.bibliography import (
     ImportFormat,
     ParsedRecord,

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth.dependencies import CurrentEditor
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response, require_match, write_response
+from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import StudyIdPath
 from app.studies import service
+from app.studies.dependencies import StudyEdit
 from app.studies.schemas import Doi, Pmid, StudyCreate, StudyDetail, StudyRead, StudyUpdate
 from app.vocabularies import Design, PublicationType
 
@@ -46,7 +47,7 @@ async def list_(
     cursor: CursorQuery = None,
 ) -> Response:
     """List studies, newest first by default, filtered by design, type, year or identifier."""
-    items, next_cursor = await service.list_studies(
+    items, next_cursor = await service.list(
         session,
         q=q,
         designs=design or [],
@@ -83,7 +84,7 @@ async def get(study: StudyIdPath, request: Request, session: SessionDep) -> Resp
     response_model=StudyDetail,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def create(data: StudyCreate, session: SessionDep, actor: CurrentEditor) -> Response:
+async def create(actor: CurrentEditor, data: StudyCreate, session: SessionDep) -> Response:
     """Add a study. The DOI is normalised; a DOI, PMID or PMCID already known answers 409."""
     created = await service.create(session, data=data, actor=actor)
     return write_response(
@@ -97,20 +98,9 @@ async def create(data: StudyCreate, session: SessionDep, actor: CurrentEditor) -
     response_model=StudyDetail,
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
-async def update(
-    study: StudyIdPath,
-    data: StudyUpdate,
-    request: Request,
-    session: SessionDep,
-    actor: CurrentEditor,
-) -> Response:
+async def update(edit: StudyEdit, data: StudyUpdate, session: SessionDep) -> Response:
     """Change a study's fields (e.g. mark it retracted); send `If-Match` to avoid lost updates."""
-    found = await service.get(session, study_id=study, for_update=True)
-    before = await service.read(session, study=found)
-    require_match(request, before)
-    return write_response(
-        await service.update(session, study=found, before=before, data=data, actor=actor)
-    )
+    return write_response(await service.update(session, edit=edit, data=data))
 
 
 @router.delete(
@@ -119,12 +109,7 @@ async def update(
     status_code=204,
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete(
-    study: StudyIdPath, request: Request, session: SessionDep, actor: CurrentEditor
-) -> Response:
+async def delete(edit: StudyEdit, session: SessionDep) -> Response:
     """Delete a study that no evidence cites (409 otherwise: unlink it first)."""
-    found = await service.get(session, study_id=study, for_update=True)
-    before = await service.read(session, study=found)
-    require_match(request, before)
-    await service.delete(session, study=found, before=before, actor=actor)
+    await service.delete(session, edit=edit)
     return Response(status_code=204)

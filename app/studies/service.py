@@ -1,6 +1,8 @@
 """Studies: get, list, create, update, delete, and the claims they are cited for."""
 
+import builtins
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -8,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit_service
-from app.auth.service import Actor
+from app.auth.actor import Actor
 from app.bibliography.identifiers import normalize_title
+from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Evidence, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
-from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.pagination import Sort, SortKey, paginate
 from app.studies.schemas import (
     Author,
     CitedFor,
@@ -46,7 +49,7 @@ def study_url(study_id: int) -> str:
     return f"/v1/studies/{study_id}"
 
 
-def _authors(study: Study) -> list[Author]:
+def _authors(study: Study) -> builtins.list[Author]:
     return [Author(family=author.family, given=author.given) for author in study.authors]
 
 
@@ -125,7 +128,7 @@ async def get_many(session: AsyncSession, *, study_ids: Sequence[int]) -> dict[i
     return {study.id: study for study in (await session.execute(statement)).scalars()}
 
 
-async def cited_for(session: AsyncSession, *, study_id: int) -> list[CitedFor]:
+async def cited_for(session: AsyncSession, *, study_id: int) -> builtins.list[CitedFor]:
     """Return the (undeleted) claims a study is evidence for, with its stance toward each."""
     rows = await session.execute(
         select(Claim.id, Claim.slug, Claim.statement, Evidence.stance)
@@ -186,27 +189,23 @@ def _filtered(
     return statement
 
 
-def _sort_keys(sort: str) -> list[SortKey]:
-    year = func.coalesce(Study.year, 0)
-    keys: dict[str, list[SortKey]] = {
-        "-created_at": [(Study.created_at, True), (Study.id, True)],
-        "created_at": [(Study.created_at, False), (Study.id, False)],
-        "title": [(Study.title, False), (Study.id, False)],
-        "-year": [(year, True), (Study.id, True)],
-        "year": [(year, False), (Study.id, False)],
-    }
-    return keys[sort]
+_YEAR = func.coalesce(Study.year, 0)
+SORTS = {
+    sort.name: sort
+    for sort in (
+        Sort(
+            "-created_at",
+            (SortKey(Study.created_at, True, datetime), SortKey(Study.id, True)),
+        ),
+        Sort("created_at", (SortKey(Study.created_at, kind=datetime), SortKey(Study.id))),
+        Sort("title", (SortKey(Study.title, kind=str), SortKey(Study.id))),
+        Sort("-year", (SortKey(_YEAR, True), SortKey(Study.id, True))),
+        Sort("year", (SortKey(_YEAR), SortKey(Study.id))),
+    )
+}
 
 
-def _sort_values(study: Study, sort: str) -> list[Any]:
-    if sort.endswith("created_at"):
-        return [study.created_at, study.id]
-    if sort == "title":
-        return [study.title, study.id]
-    return [study.year or 0, study.id]
-
-
-async def list_studies(
+async def list(
     session: AsyncSession,
     *,
     q: str | None,
@@ -220,9 +219,8 @@ async def list_studies(
     sort: str,
     limit: int,
     cursor: str | None,
-) -> tuple[list[StudyRead], str | None]:
+) -> tuple[builtins.list[StudyRead], str | None]:
     """Return a page of studies, filtered and sorted."""
-    keys = _sort_keys(sort)
     statement = _filtered(
         select(Study).options(selectinload(Study.authors)),
         q=q,
@@ -234,17 +232,10 @@ async def list_studies(
         pmid=pmid,
         retracted=retracted,
     )
-    statement = statement.order_by(
-        *[column.desc() if descending else column.asc() for column, descending in keys]
-    ).limit(limit + 1)
-    if cursor:
-        statement = statement.where(after(keys, decode_cursor(cursor, sort, len(keys))))
-    studies = list((await session.execute(statement)).scalars())
-    next_cursor = None
-    if len(studies) > limit:
-        studies = studies[:limit]
-        next_cursor = encode_cursor(sort, _sort_values(studies[-1], sort))
-    return [to_read(study) for study in studies], next_cursor
+    rows, next_cursor = await paginate(
+        session, statement, sort=SORTS[sort], limit=limit, cursor=cursor
+    )
+    return [to_read(row[0]) for row in rows], next_cursor
 
 
 async def find_duplicate(
@@ -336,9 +327,10 @@ async def record_created(session: AsyncSession, *, study: Study, actor: Actor) -
 
 
 async def update(
-    session: AsyncSession, *, study: Study, before: StudyDetail, data: StudyUpdate, actor: Actor
+    session: AsyncSession, *, edit: Edit[Study, StudyDetail], data: StudyUpdate
 ) -> StudyDetail:
     """Apply the fields sent to a study and bump its version."""
+    study, before, actor = edit.entity, edit.before, edit.actor
     changes = data.model_dump(exclude_unset=True)
     retracted = changes.get("retracted", study.retracted)
     note = changes.get("retraction_note", study.retraction_note)
@@ -378,8 +370,9 @@ async def update(
     return updated
 
 
-async def delete(session: AsyncSession, *, study: Study, before: StudyDetail, actor: Actor) -> None:
+async def delete(session: AsyncSession, *, edit: Edit[Study, StudyDetail]) -> None:
     """Delete a study; 409 while any evidence (of any claim, deleted or not) cites it."""
+    study, before, actor = edit.entity, edit.before, edit.actor
     citing = (
         await session.execute(select(func.count()).where(Evidence.study_id == study.id))
     ).scalar_one()

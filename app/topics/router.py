@@ -5,10 +5,11 @@ from fastapi import APIRouter, Request, Response
 from app.auth.dependencies import CurrentEditor
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response, require_match, write_response
+from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import TopicPath
 from app.topics import service
+from app.topics.dependencies import TopicEdit
 from app.topics.schemas import TopicCreate, TopicDetail, TopicRead, TopicUpdate
 
 router = APIRouter(prefix="/v1/topics", tags=["topics"])
@@ -24,7 +25,7 @@ async def list_(
     request: Request, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> Response:
     """List topics by name, each with the number of claims it tags."""
-    items, next_cursor = await service.list_topics(session, limit=limit, cursor=cursor)
+    items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
     page = Page[TopicRead](items=items, next_cursor=next_cursor)
     return model_response(request, page, headers=link_header(request, next_cursor))
 
@@ -48,7 +49,7 @@ async def get(topic: TopicPath, request: Request, session: SessionDep) -> Respon
     response_model=TopicDetail,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def create(data: TopicCreate, session: SessionDep, actor: CurrentEditor) -> Response:
+async def create(actor: CurrentEditor, data: TopicCreate, session: SessionDep) -> Response:
     """Create a topic. Tag claims with it through the claim's `topics` field."""
     created = await service.create(session, data=data, actor=actor)
     return write_response(
@@ -62,15 +63,9 @@ async def create(data: TopicCreate, session: SessionDep, actor: CurrentEditor) -
     response_model=TopicDetail,
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
-async def update(
-    topic: TopicPath, data: TopicUpdate, request: Request, session: SessionDep, actor: CurrentEditor
-) -> Response:
+async def update(edit: TopicEdit, data: TopicUpdate, session: SessionDep) -> Response:
     """Change a topic's name, slug or description; send `If-Match` to avoid lost updates."""
-    found = await service.get(session, ref=topic, for_update=True)
-    before = await service.read(session, topic=found)
-    require_match(request, before)
-    updated = await service.update(session, topic=found, before=before, data=data, actor=actor)
-    return write_response(updated)
+    return write_response(await service.update(session, edit=edit, data=data))
 
 
 @router.delete(
@@ -79,12 +74,7 @@ async def update(
     status_code=204,
     responses=problem_responses(401, 403, 404, 412, 422),
 )
-async def delete(
-    topic: TopicPath, request: Request, session: SessionDep, actor: CurrentEditor
-) -> Response:
+async def delete(edit: TopicEdit, session: SessionDep) -> Response:
     """Delete a topic; claims tagged with it lose the tag and are otherwise unchanged."""
-    found = await service.get(session, ref=topic, for_update=True)
-    before = await service.read(session, topic=found)
-    require_match(request, before)
-    await service.delete(session, topic=found, before=before, actor=actor)
+    await service.delete(session, edit=edit)
     return Response(status_code=204)

@@ -1,16 +1,18 @@
 """Topics: get, list, create, update, delete."""
 
+import builtins
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.auth.service import Actor
+from app.auth.actor import Actor
+from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Topic, claim_topics
 from app.models.base import utcnow
-from app.pagination import after, decode_cursor, encode_cursor
+from app.pagination import Sort, SortKey, paginate
 from app.params import as_id
 from app.slugs import slugify
 from app.topics.schemas import TopicClaim, TopicCreate, TopicDetail, TopicRead, TopicUpdate
@@ -44,7 +46,7 @@ async def get(session: AsyncSession, *, ref: str, for_update: bool = False) -> T
     return topic
 
 
-async def get_by_slugs(session: AsyncSession, *, slugs: Sequence[str]) -> list[Topic]:
+async def get_by_slugs(session: AsyncSession, *, slugs: Sequence[str]) -> builtins.list[Topic]:
     """Return the topics with these slugs, in the same order; 422 names any unknown one."""
     if not slugs:
         return []
@@ -100,19 +102,17 @@ async def read(session: AsyncSession, *, topic: Topic) -> TopicDetail:
     )
 
 
-async def list_topics(
+BY_NAME = Sort("name", (SortKey(Topic.name, kind=str), SortKey(Topic.id)))
+
+
+async def list(
     session: AsyncSession, *, limit: int, cursor: str | None
-) -> tuple[list[TopicRead], str | None]:
+) -> tuple[builtins.list[TopicRead], str | None]:
     """Return a page of topics by name, with their claim counts."""
-    keys = [(Topic.name, False), (Topic.id, False)]
-    statement = select(Topic).order_by(Topic.name, Topic.id).limit(limit + 1)
-    if cursor:
-        statement = statement.where(after(keys, decode_cursor(cursor, "name", 2)))
-    topics = list((await session.execute(statement)).scalars())
-    next_cursor = None
-    if len(topics) > limit:
-        topics = topics[:limit]
-        next_cursor = encode_cursor("name", [topics[-1].name, topics[-1].id])
+    rows, next_cursor = await paginate(
+        session, select(Topic), sort=BY_NAME, limit=limit, cursor=cursor
+    )
+    topics = [row[0] for row in rows]
     counts = await _claim_counts(session, [topic.id for topic in topics])
     return [_read(topic, counts.get(topic.id, 0)) for topic in topics], next_cursor
 
@@ -147,9 +147,10 @@ async def create(session: AsyncSession, *, data: TopicCreate, actor: Actor) -> T
 
 
 async def update(
-    session: AsyncSession, *, topic: Topic, before: TopicDetail, data: TopicUpdate, actor: Actor
+    session: AsyncSession, *, edit: Edit[Topic, TopicDetail], data: TopicUpdate
 ) -> TopicDetail:
     """Apply the fields sent to a topic and bump its version."""
+    topic, before, actor = edit.entity, edit.before, edit.actor
     changes = data.model_dump(exclude_unset=True)
     if changes.get("name") is None:
         changes.pop("name", None)
@@ -176,8 +177,9 @@ async def update(
     return updated
 
 
-async def delete(session: AsyncSession, *, topic: Topic, before: TopicDetail, actor: Actor) -> None:
+async def delete(session: AsyncSession, *, edit: Edit[Topic, TopicDetail]) -> None:
     """Delete a topic; the claims it tagged lose the tag and stay."""
+    topic, before, actor = edit.entity, edit.before, edit.actor
     await session.delete(topic)
     await session.flush()
     await audit_service.record(

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.claims.dependencies import ClaimForUpdate, ValidClaim
+from app.claims.dependencies import ClaimForWrite, ValidClaim
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
@@ -29,7 +29,7 @@ async def list_verdicts(
     cursor: CursorQuery = None,
 ) -> Response:
     """List a claim's verdicts, newest first; the current one has `is_current: true`."""
-    items, next_cursor = await service.history(session, claim=claim, limit=limit, cursor=cursor)
+    items, next_cursor = await service.list(session, claim=claim, limit=limit, cursor=cursor)
     page = Page[VerdictRead](items=items, next_cursor=next_cursor)
     return model_response(request, page, headers=link_header(request, next_cursor))
 
@@ -56,7 +56,7 @@ async def get_verdict(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def create_verdict(
-    claim: ClaimForUpdate, data: VerdictCreate, session: SessionDep, actor: CurrentEditor
+    actor: CurrentEditor, claim: ClaimForWrite, data: VerdictCreate, session: SessionDep
 ) -> Response:
     """Record a new verdict; it becomes current and the previous one stays in the history."""
     created = await service.create(session, claim=claim, data=data, actor=actor)

@@ -1,16 +1,18 @@
 """Verdicts: record a new current verdict, read the current ones and the history."""
 
+import builtins
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.auth.service import Actor
+from app.auth.actor import Actor
 from app.errors import NotFound
 from app.models import Claim, Verdict
 from app.models.base import utcnow
-from app.pagination import after, decode_cursor, encode_cursor
+from app.pagination import Sort, SortKey, paginate
 from app.verdicts.schemas import VerdictCreate, VerdictRead
 from app.vocabularies import RATING_VALUES
 
@@ -49,25 +51,21 @@ async def get(session: AsyncSession, *, claim: Claim, verdict_id: int) -> Verdic
     return to_read(verdict)
 
 
-async def history(
+NEWEST_FIRST = Sort(
+    "-decided_at",
+    (SortKey(Verdict.decided_at, descending=True, kind=datetime), SortKey(Verdict.id, True)),
+)
+
+
+async def list(
     session: AsyncSession, *, claim: Claim, limit: int, cursor: str | None
-) -> tuple[list[VerdictRead], str | None]:
+) -> tuple[builtins.list[VerdictRead], str | None]:
     """Return a page of a claim's verdicts, newest first."""
-    keys = [(Verdict.decided_at, True), (Verdict.id, True)]
-    statement = (
-        select(Verdict)
-        .where(Verdict.claim_id == claim.id)
-        .order_by(Verdict.decided_at.desc(), Verdict.id.desc())
-        .limit(limit + 1)
+    statement = select(Verdict).where(Verdict.claim_id == claim.id)
+    rows, next_cursor = await paginate(
+        session, statement, sort=NEWEST_FIRST, limit=limit, cursor=cursor
     )
-    if cursor:
-        statement = statement.where(after(keys, decode_cursor(cursor, "-decided_at", 2)))
-    verdicts = list((await session.execute(statement)).scalars())
-    next_cursor = None
-    if len(verdicts) > limit:
-        verdicts = verdicts[:limit]
-        next_cursor = encode_cursor("-decided_at", [verdicts[-1].decided_at, verdicts[-1].id])
-    return [to_read(verdict) for verdict in verdicts], next_cursor
+    return [to_read(row[0]) for row in rows], next_cursor
 
 
 async def create(
