@@ -8,10 +8,11 @@ from app.auth.dependencies import CurrentEditor
 from app.claims import service as claim_service
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response, require_match, write_response
+from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import MAX_ID, SourceIdPath
 from app.sources import service
+from app.sources.dependencies import SourceEdit
 from app.sources.schemas import SourceCreate, SourceRead, SourceUpdate
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -41,8 +42,8 @@ async def list_(
     cursor: CursorQuery = None,
 ) -> Response:
     """List sources, newest first: the articles, posts and videos that spread or refute claims."""
-    found_claim = await claim_service.resolve(session, ref=claim) if claim else None
-    items, next_cursor = await service.list_sources(
+    found_claim = await claim_service.get(session, ref=claim) if claim else None
+    items, next_cursor = await service.list(
         session, claim=found_claim, study_id=study, limit=limit, cursor=cursor
     )
     page = Page[SourceRead](items=items, next_cursor=next_cursor)
@@ -68,7 +69,7 @@ async def get(source: SourceIdPath, request: Request, session: SessionDep) -> Re
     response_model=SourceRead,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def create(data: SourceCreate, session: SessionDep, actor: CurrentEditor) -> Response:
+async def create(actor: CurrentEditor, data: SourceCreate, session: SessionDep) -> Response:
     """Add a source: the claims it makes (`appearances`) and what it says of the works it cites.
 
     A URL already known answers 409 with the existing source; an unknown claim or study in the
@@ -86,23 +87,12 @@ async def create(data: SourceCreate, session: SessionDep, actor: CurrentEditor) 
     response_model=SourceRead,
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
-async def update(
-    source: SourceIdPath,
-    data: SourceUpdate,
-    request: Request,
-    session: SessionDep,
-    actor: CurrentEditor,
-) -> Response:
+async def update(edit: SourceEdit, data: SourceUpdate, session: SessionDep) -> Response:
     """Change a source's fields; `appearances` or `citations` sent replace the old lists.
 
     Send `If-Match` with the ETag you read to avoid overwriting someone else's change.
     """
-    found = await service.get(session, source_id=source, for_update=True)
-    before = service.to_read(found)
-    require_match(request, before)
-    return write_response(
-        await service.update(session, source=found, before=before, data=data, actor=actor)
-    )
+    return write_response(await service.update(session, edit=edit, data=data))
 
 
 @router.delete(
@@ -111,12 +101,7 @@ async def update(
     status_code=204,
     responses=problem_responses(401, 403, 404, 412, 422),
 )
-async def delete(
-    source: SourceIdPath, request: Request, session: SessionDep, actor: CurrentEditor
-) -> Response:
+async def delete(edit: SourceEdit, session: SessionDep) -> Response:
     """Delete a source with its appearances and citations; claims and studies stay."""
-    found = await service.get(session, source_id=source, for_update=True)
-    before = service.to_read(found)
-    require_match(request, before)
-    await service.delete(session, source=found, before=before, actor=actor)
+    await service.delete(session, edit=edit)
     return Response(status_code=204)

@@ -1,6 +1,8 @@
 """Sources: get, list, create, update, delete; the sources a claim appears in."""
 
+import builtins
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -8,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit_service
-from app.auth.service import Actor
+from app.auth.actor import Actor
 from app.claims import service as claim_service
+from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Source, SourceAppearance, SourceCitation, Study
 from app.models.base import utcnow
-from app.pagination import SortKey, after, decode_cursor, encode_cursor
+from app.pagination import Sort, SortKey, paginate
 from app.sources.schemas import (
     Appearance,
     AppearanceWrite,
@@ -97,20 +100,21 @@ async def get(
     return source
 
 
-def _sort_keys() -> list[SortKey]:
-    return [(Source.created_at, True), (Source.id, True)]
+NEWEST_FIRST = Sort(
+    "-created_at",
+    (SortKey(Source.created_at, True, datetime), SortKey(Source.id, True)),
+)
 
 
-async def list_sources(
+async def list(
     session: AsyncSession,
     *,
     claim: Claim | None,
     study_id: int | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[SourceRead], str | None]:
+) -> tuple[builtins.list[SourceRead], str | None]:
     """Return a page of sources, newest first; only those a claim appears in or citing a study."""
-    keys = _sort_keys()
     statement = _with_children(select(Source))
     if claim is not None:
         statement = statement.where(
@@ -124,16 +128,10 @@ async def list_sources(
                 select(SourceCitation.source_id).where(SourceCitation.study_id == study_id)
             )
         )
-    statement = statement.order_by(Source.created_at.desc(), Source.id.desc()).limit(limit + 1)
-    if cursor:
-        statement = statement.where(after(keys, decode_cursor(cursor, "-created_at", len(keys))))
-    sources = list((await session.execute(statement)).scalars())
-    next_cursor = None
-    if len(sources) > limit:
-        sources = sources[:limit]
-        last = sources[-1]
-        next_cursor = encode_cursor("-created_at", [last.created_at, last.id])
-    return [to_read(source) for source in sources], next_cursor
+    rows, next_cursor = await paginate(
+        session, statement, sort=NEWEST_FIRST, limit=limit, cursor=cursor
+    )
+    return [to_read(row[0]) for row in rows], next_cursor
 
 
 async def _ensure_unique_url(
@@ -154,13 +152,13 @@ async def _ensure_unique_url(
 
 async def _appearances(
     session: AsyncSession, items: Sequence[AppearanceWrite]
-) -> list[SourceAppearance]:
-    rows: list[SourceAppearance] = []
+) -> builtins.list[SourceAppearance]:
+    rows: builtins.list[SourceAppearance] = []
     seen: set[int] = set()
     for position, item in enumerate(items):
-        loc: list[str | int] = ["body", "appearances", position, "claim"]
+        loc: builtins.list[str | int] = ["body", "appearances", position, "claim"]
         try:
-            claim = await claim_service.resolve(session, ref=item.claim)
+            claim = await claim_service.get(session, ref=item.claim)
         except claim_service.ClaimNotFound:
             raise InvalidInput(f"No claim '{item.claim}'.", loc=loc) from None
         if claim.id in seen:
@@ -174,12 +172,14 @@ async def _appearances(
     return rows
 
 
-async def _citations(session: AsyncSession, items: Sequence[CitationWrite]) -> list[SourceCitation]:
+async def _citations(
+    session: AsyncSession, items: Sequence[CitationWrite]
+) -> builtins.list[SourceCitation]:
     studies = await study_service.get_many(session, study_ids=[item.study_id for item in items])
-    rows: list[SourceCitation] = []
+    rows: builtins.list[SourceCitation] = []
     seen: set[int] = set()
     for position, item in enumerate(items):
-        loc: list[str | int] = ["body", "citations", position, "study_id"]
+        loc: builtins.list[str | int] = ["body", "citations", position, "study_id"]
         if item.study_id not in studies:
             raise InvalidInput(f"No study {item.study_id}.", loc=loc)
         if item.study_id in seen:
@@ -224,9 +224,10 @@ async def create(session: AsyncSession, *, data: SourceCreate, actor: Actor) -> 
 
 
 async def update(
-    session: AsyncSession, *, source: Source, before: SourceRead, data: SourceUpdate, actor: Actor
+    session: AsyncSession, *, edit: Edit[Source, SourceRead], data: SourceUpdate
 ) -> SourceRead:
     """Apply the fields sent to a source (lists sent replace the old ones); bump its version."""
+    source, before, actor = edit.entity, edit.before, edit.actor
     changes = data.model_dump(exclude_unset=True, exclude={"appearances", "citations"})
     if "url" in changes:
         await _ensure_unique_url(session, url=changes["url"], exclude_id=source.id)
@@ -258,10 +259,9 @@ async def update(
     return updated
 
 
-async def delete(
-    session: AsyncSession, *, source: Source, before: SourceRead, actor: Actor
-) -> None:
+async def delete(session: AsyncSession, *, edit: Edit[Source, SourceRead]) -> None:
     """Delete a source, its appearances and its citations (never the claims or studies)."""
+    source, before, actor = edit.entity, edit.before, edit.actor
     await session.delete(source)
     await session.flush()
     await audit_service.record(
@@ -275,7 +275,9 @@ async def delete(
     )
 
 
-async def appearances_of(session: AsyncSession, *, claim: Claim) -> list[tuple[Source, str]]:
+async def appearances_of(
+    session: AsyncSession, *, claim: Claim
+) -> builtins.list[tuple[Source, str]]:
     """Return the sources a claim appears in with the source's stance, earliest first.
 
     Earliest means by publication date, undated sources after dated ones, then by id.
