@@ -6,7 +6,8 @@ same services the API uses, so every seeded row is audited under the key named `
 Idempotent and respectful of curators: a thing the seed created once (found in the audit log
 as created by ``seed``) is never created again, even if a curator has since changed or
 deleted it; evidence is linked only where the claim has no link to that study; a verdict is
-recorded only for a claim that has none.
+recorded only for a claim that has none; a source is added only if no source has its URL and
+the seed never added it before (its appearances skip claims a curator deleted).
 """
 
 from collections import Counter
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as key_service
@@ -29,7 +30,9 @@ from app.claims.schemas import ClaimCreate
 from app.db import Database
 from app.evidence import service as evidence_service
 from app.evidence.schemas import EvidenceCreate
-from app.models import ApiKey, AuditEntry, Claim, Evidence, Study, Topic, Verdict
+from app.models import ApiKey, AuditEntry, Claim, Evidence, Source, Study, Topic, Verdict
+from app.sources import service as source_service
+from app.sources.schemas import AppearanceWrite, CitationWrite, SourceCreate, SourceFields
 from app.studies import service as study_service
 from app.studies.schemas import StudyCreate
 from app.topics import service as topic_service
@@ -77,6 +80,35 @@ class SeedClaim(ClaimCreate):
     evidence: list[SeedEvidence] = Field(default_factory=list)
 
 
+class SeedAppearance(BaseModel):
+    """A claim a seed source makes or refutes: the claim by seed key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim: str
+    stance: str
+    excerpt: str | None = None
+
+
+class SeedCitation(BaseModel):
+    """A work a seed source cites: the study by seed key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    study: str
+    statement: str | None = None
+
+
+class SeedSource(SourceFields):
+    """A source in the seed, its claims and studies by seed key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    appearances: list[SeedAppearance] = Field(default_factory=list)  # type: ignore[assignment]
+    citations: list[SeedCitation] = Field(default_factory=list)  # type: ignore[assignment]
+
+
 @dataclass
 class SeedContent:
     """The validated seed files."""
@@ -84,6 +116,7 @@ class SeedContent:
     topics: list[TopicCreate]
     studies: list[SeedStudy]
     claims: list[SeedClaim]
+    sources: list[SeedSource] = field(default_factory=list)
 
 
 @dataclass
@@ -94,7 +127,7 @@ class SeedReport:
     kept: Counter[str] = field(default_factory=Counter)
 
     def __str__(self) -> str:
-        kinds = ("topic", "study", "claim", "evidence", "verdict")
+        kinds = ("topic", "study", "claim", "evidence", "verdict", "source")
         made = ", ".join(f"{self.created[kind]} {kind}" for kind in kinds)
         kept = sum(self.kept.values())
         return f"seed: created {made}; {kept} already present or curated, left as they are"
@@ -116,6 +149,10 @@ def load_content(directory: Path = CONTENT) -> SeedContent:
         for claim in claims:
             for link in claim.evidence:
                 EvidenceCreate.model_validate({**link.model_dump(exclude={"study"}), "study_id": 1})
+        sources = [SeedSource.model_validate(item) for item in _read("sources.yaml")]
+        for source in sources:
+            for appearance in source.appearances:
+                AppearanceWrite.model_validate(appearance.model_dump())
     except ValidationError as exc:
         raise SeedError(str(exc)) from exc
     study_keys = {study.key for study in studies}
@@ -123,7 +160,13 @@ def load_content(directory: Path = CONTENT) -> SeedContent:
         unknown = [link.study for link in claim.evidence if link.study not in study_keys]
         if unknown:
             raise SeedError(f"claim {claim.key}: unknown study key(s) {unknown}")
-    return SeedContent(topics=topics, studies=studies, claims=claims)
+    claim_keys = {claim.key for claim in claims}
+    for source in sources:
+        unknown = [a.claim for a in source.appearances if a.claim not in claim_keys]
+        unknown += [c.study for c in source.citations if c.study not in study_keys]
+        if unknown:
+            raise SeedError(f"source {source.url}: unknown claim or study key(s) {unknown}")
+    return SeedContent(topics=topics, studies=studies, claims=claims, sources=sources)
 
 
 async def _seed_actor(session: AsyncSession) -> Actor:
@@ -150,6 +193,11 @@ async def _seeded_before(session: AsyncSession) -> dict[str, list[dict[str, Any]
     for entity, after in rows.all():
         seeded.setdefault(entity, []).append(after or {})
     return seeded
+
+
+def title_prefix(title: str) -> str:
+    """Return the start of a study's title identity, whatever its year."""
+    return f"title:{normalize_title(title)}:"
 
 
 def _study_identity(doi: str | None, pmid: str | None, title: str, year: int | None) -> set[str]:
@@ -187,11 +235,18 @@ async def _load(session: AsyncSession, content: SeedContent, report: SeedReport)
         data = StudyCreate.model_validate(study.model_dump(exclude={"key", "provenance"}))
         match = await study_service.find_duplicate(session, doi=data.doi, pmid=data.pmid)
         if match is None:
+            # Same title, and the same year unless one side has none (a year found not to be
+            # data and dropped from the seed still names the study seeded with it).
+            same_year = (
+                or_(Study.year == data.year, Study.year.is_(None))
+                if data.year is not None
+                else Study.id.is_not(None)
+            )
             match = (
                 (
                     await session.execute(
                         select(Study).where(
-                            Study.title_key == normalize_title(data.title), Study.year == data.year
+                            Study.title_key == normalize_title(data.title), same_year
                         )
                     )
                 )
@@ -202,13 +257,17 @@ async def _load(session: AsyncSession, content: SeedContent, report: SeedReport)
             study_ids[study.key] = match.id
             report.kept["study"] += 1
             continue
-        if _study_identity(data.doi, data.pmid, data.title, data.year) & seeded_studies:
+        if _study_identity(data.doi, data.pmid, data.title, data.year) & seeded_studies or (
+            data.year is None
+            and any(key.startswith(title_prefix(data.title)) for key in seeded_studies)
+        ):
             report.kept["study"] += 1  # seeded once, deleted by a curator since
             continue
         created = await study_service.create(session, data=data, actor=actor)
         study_ids[study.key] = created.id
         report.created["study"] += 1
 
+    claim_ids: dict[str, int] = {}
     seeded_claims = {snapshot.get("statement", "").lower() for snapshot in seeded.get("claim", [])}
     for seed_claim in content.claims:
         claim_data = ClaimCreate.model_validate(
@@ -227,6 +286,7 @@ async def _load(session: AsyncSession, content: SeedContent, report: SeedReport)
             report.created["claim"] += 1
         else:
             report.kept["claim"] += 1
+        claim_ids[seed_claim.key] = claim.id
         await _link_evidence(session, claim, seed_claim, study_ids, actor, report)
         has_verdict = (
             await session.execute(select(Verdict.id).where(Verdict.claim_id == claim.id).limit(1))
@@ -236,6 +296,45 @@ async def _load(session: AsyncSession, content: SeedContent, report: SeedReport)
             report.created["verdict"] += 1
         else:
             report.kept["verdict"] += 1
+
+    await _add_sources(session, content, claim_ids, study_ids, seeded, actor, report)
+
+
+async def _add_sources(
+    session: AsyncSession,
+    content: SeedContent,
+    claim_ids: dict[str, int],
+    study_ids: dict[str, int],
+    seeded: dict[str, list[dict[str, Any]]],
+    actor: Actor,
+    report: SeedReport,
+) -> None:
+    """Add each seed source not yet present and never added before."""
+    seeded_urls = {snapshot.get("url") for snapshot in seeded.get("source", [])}
+    for seed_source in content.sources:
+        url = seed_source.url
+        known = url in seeded_urls or (
+            url is not None
+            and (await session.execute(select(Source.id).where(Source.url == url))).first()
+        )
+        if known:
+            report.kept["source"] += 1
+            continue
+        data = SourceCreate(
+            **seed_source.model_dump(exclude={"appearances", "citations"}),
+            appearances=[
+                AppearanceWrite(claim=str(claim_ids[a.claim]), stance=a.stance, excerpt=a.excerpt)
+                for a in seed_source.appearances
+                if a.claim in claim_ids  # a claim a curator deleted is left out
+            ],
+            citations=[
+                CitationWrite(study_id=study_ids[c.study], statement=c.statement)
+                for c in seed_source.citations
+                if c.study in study_ids  # a study a curator deleted is left out
+            ],
+        )
+        await source_service.create(session, data=data, actor=actor)
+        report.created["source"] += 1
 
 
 async def _find_claim(session: AsyncSession, statement: str) -> Claim | None:

@@ -14,7 +14,27 @@ import yaml
 from tests.databases import TestDatabase
 
 CONTENT = Path(__file__).resolve().parent.parent / "seed" / "content"
+ARTICLE = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "sources"
+    / ("glute-amnesia-article.txt")
+)
 HEADLINE = "Sitting for hours every day switches your glutes off."
+
+
+def article_text() -> str:
+    """Return the seed article with its whitespace folded; skip (fail under CI) without it."""
+    if not ARTICLE.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{ARTICLE} is missing (CI=true: ../shared is required)", pytrace=False)
+        pytest.skip(f"{ARTICLE} is missing (a bare clone has no ../shared)")
+    return folded(ARTICLE.read_text(encoding="utf-8"))
+
+
+def folded(text: str) -> str:
+    """Return ``text`` with runs of whitespace as one space, in lower case."""
+    return " ".join(text.split()).lower()
 
 
 def content(name: str) -> list[dict[str, Any]]:
@@ -62,6 +82,42 @@ def test_every_identifier_names_where_it_was_seen() -> None:
             assert study["doi"] == study["doi"].lower()
 
 
+def test_no_evidence_quote_is_a_sentence_of_the_article() -> None:
+    article = article_text()
+    quotes = [
+        (claim["key"], link["study"], link["quote"])
+        for claim in content("claims.yaml")
+        for link in claim.get("evidence", [])
+        if link.get("quote")
+    ]
+    assert quotes, "the seed quotes at least one study's own text"
+    for key, study, quote in quotes:
+        assert folded(quote) not in article, (key, study)
+
+
+def test_the_articles_sentences_are_in_its_source() -> None:
+    article = article_text()
+    [source] = content("sources.yaml")
+    claims = {claim["key"] for claim in content("claims.yaml")}
+    assert {appearance["claim"] for appearance in source["appearances"]} == claims
+    sentences = [a["excerpt"] for a in source["appearances"]]
+    sentences += [c["statement"] for c in source["citations"]]
+    for sentence in sentences:
+        assert folded(sentence) in article, sentence
+
+
+def test_the_article_is_evidence_only_where_the_claim_rests_on_it_alone() -> None:
+    for claim in content("claims.yaml"):
+        links = claim.get("evidence", [])
+        for link in links:
+            if link["study"] != "joachim-glute-amnesia":
+                continue
+            others = [other for other in links if other is not link]
+            # Any other work is either absent or does not bear on the claim ("mentions").
+            assert all(other["stance"] == "mentions" for other in others), claim["key"]
+            assert "argument alone" in link["notes"], claim["key"]
+
+
 @pytest.fixture
 def seeded(clean_database: TestDatabase, admin: httpx.Client) -> TestDatabase:
     """Seed the empty database once."""
@@ -97,6 +153,27 @@ def test_seed_loads_the_whole_article(seeded: TestDatabase, client: httpx.Client
     references = client.get(f"/v1/claims/{headline['slug']}/references").text.splitlines()
     assert len(references) == headline["evidence_summary"]["studies"]
 
+    [source] = content("sources.yaml")
+    [article] = client.get("/v1/sources", params={"claim": headline["slug"]}).json()["items"]
+    assert article["url"] == source["url"]
+    assert len(article["appearances"]) == len(claims)
+    assert len(article["citations"]) == len(source["citations"])
+    by_slug = {a["claim"]["slug"]: a for a in article["appearances"]}
+    assert by_slug[headline["slug"]]["stance"] == "refutes"
+    contreras = client.get("/v1/studies", params={"pmid": "26214739"}).json()["items"]
+    assert [study["journal"] for study in contreras] == ["Journal of Applied Biomechanics"]
+
+    review = client.get(f"/v1/claims/{headline['slug']}/claimreview").json()
+    item = review["itemReviewed"]
+    assert [work["url"] for work in item["appearance"]] == [source["url"]]
+    assert item["firstAppearance"]["url"] == source["url"]
+    assert item["firstAppearance"]["headline"] == source["title"]
+    assert item["author"] == [{"@type": "Person", "name": "Doug Joachim", "familyName": "Joachim"}]
+    # The article shows no year, so the claim has no datePublished rather than a guessed one.
+    assert "datePublished" not in item
+    assert review["url"].endswith(f"/claims/{headline['slug']}")
+    assert "/v1/" not in review["url"]
+
 
 def test_second_run_changes_nothing_and_keeps_curators_edits(
     seeded: TestDatabase, admin: httpx.Client, editor: httpx.Client, client: httpx.Client
@@ -109,15 +186,21 @@ def test_second_run_changes_nothing_and_keeps_curators_edits(
     assert editor.delete(f"/v1/claims/{other['slug']}").status_code == 204
     studies = client.get("/v1/studies", params={"limit": 100}).json()["items"]
     uncited = [s for s in studies if not client.get(f"/v1/studies/{s['id']}").json()["cited_for"]]
+    [source] = client.get("/v1/sources").json()["items"]
+    assert editor.delete(f"/v1/sources/{source['id']}").status_code == 204
     for study in uncited:
         assert editor.delete(f"/v1/studies/{study['id']}").status_code == 204
+    # A database seeded before the blog post's year was dropped still holds it: not a new study.
+    [lehman] = client.get("/v1/studies", params={"q": "Lehman"}).json()["items"]
+    assert editor.patch(f"/v1/studies/{lehman['id']}", json={"year": 2016}).status_code == 200
     stats_before = client.get("/v1/stats").json()
     audit_before = audit_count(admin)
 
     report = run_seed(seeded)
 
-    assert "created 0 topic, 0 study, 0 claim, 0 evidence, 0 verdict" in report
+    assert "created 0 topic, 0 study, 0 claim, 0 evidence, 0 verdict, 0 source" in report
     assert client.get("/v1/stats").json() == stats_before
     assert audit_count(admin) == audit_before
     assert client.get(f"/v1/claims/{slug}").json()["summary"] == "Curated summary."
     assert client.get(f"/v1/claims/{other['slug']}").status_code == 404
+    assert client.get("/v1/sources").json()["items"] == []
