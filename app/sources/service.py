@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -14,14 +14,21 @@ from app.auth.actor import Actor
 from app.claims import service as claim_service
 from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
-from app.models import Claim, Source, SourceAppearance, SourceCitation, Study
+from app.models import Claim, Source, SourceAppearance, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
+from app.sources import matching
+from app.sources.parsing import ParsedReference, find_references
 from app.sources.schemas import (
     Appearance,
     AppearanceWrite,
+    CheckedReference,
+    CheckReport,
+    CheckSummary,
     Citation,
     CitationWrite,
+    Discrepancy,
+    ReferenceMatch,
     SourceCreate,
     SourceRead,
     SourceUpdate,
@@ -289,3 +296,121 @@ async def appearances_of(
         .order_by(Source.published.is_(None), Source.published, Source.id)
     )
     return [(source, str(stance)) for source, stance in rows.all()]
+
+
+# --- The citation check ------------------------------------------------------------------------
+
+# Most candidate studies one check compares its references with.
+MAX_CANDIDATES = 5000
+
+
+async def _candidates(
+    session: AsyncSession, references: Sequence[ParsedReference]
+) -> dict[int, Study]:
+    """Return the studies any reference could be: by identifier, first author or title words."""
+    conditions: builtins.list[Any] = []
+    dois = {ref.doi for ref in references if ref.doi}
+    pmids = {ref.pmid for ref in references if ref.pmid}
+    pmcids = {ref.pmcid for ref in references if ref.pmcid}
+    if dois:
+        conditions.append(Study.doi.in_(dois))
+    if pmids:
+        conditions.append(Study.pmid.in_(pmids))
+    if pmcids:
+        conditions.append(Study.pmcid.in_(pmcids))
+    families = {ref.first_family for ref in references if ref.first_family}
+    if families:
+        by_author = select(StudyAuthor.study_id).where(func.lower(StudyAuthor.family).in_(families))
+        conditions.append(Study.id.in_(by_author))
+    for ref in references:
+        if not ref.title:
+            continue
+        words = sorted(matching.title_words(ref.title), key=len, reverse=True)[:2]
+        if words:
+            conditions.append(and_(*(Study.title_key.like(f"%{word}%") for word in words)))
+    if not conditions:
+        return {}
+    statement = (
+        select(Study)
+        .options(selectinload(Study.authors))
+        .where(or_(*conditions))
+        .order_by(Study.id)
+        .limit(MAX_CANDIDATES)
+    )
+    return {study.id: study for study in (await session.execute(statement)).scalars()}
+
+
+def _match(reference: ParsedReference, studies: builtins.list[Study]) -> matching.Match | None:
+    """Return the study a reference cites: identifiers first, then title, then author-year."""
+    for name in ("doi", "pmid", "pmcid"):
+        value = getattr(reference, name)
+        found = next((study for study in studies if value and getattr(study, name) == value), None)
+        if found is None:
+            continue
+        if matching.identifier_contradicted(reference, found):
+            # The identifier names another work than the one described: trust the description
+            # when it fits one study, and report the identifier as the discrepancy.
+            return matching.best_title_match(reference, studies) or matching.Match(found, name, 1.0)
+        return matching.Match(study=found, matched_by=name, score=1.0)
+    if reference.title:
+        return matching.best_title_match(reference, studies)
+    return matching.author_year_match(reference, studies)
+
+
+async def check(session: AsyncSession, *, text: str) -> CheckReport:
+    """Find the works a text cites, match each to a study and report the discrepancies."""
+    references = find_references(text)
+    studies = builtins.list((await _candidates(session, references)).values())
+    checked: builtins.list[CheckedReference] = []
+    for index, reference in enumerate(references, start=1):
+        found = _match(reference, studies)
+        checked.append(
+            CheckedReference(
+                index=index,
+                text=reference.text,
+                found_in=reference.found_in,
+                match=None
+                if found is None
+                else ReferenceMatch(
+                    study=study_service.to_brief(found.study),
+                    matched_by=found.matched_by,
+                    score=found.score,
+                ),
+                discrepancies=[]
+                if found is None
+                else [
+                    Discrepancy(field=field, cited=cited, recorded=recorded)
+                    for field, cited, recorded in matching.discrepancies(reference, found.study)
+                ],
+            )
+        )
+    matched = [item for item in checked if item.match is not None]
+    return CheckReport(
+        references=checked,
+        summary=CheckSummary(
+            references=len(checked),
+            matched=len(matched),
+            with_discrepancies=sum(1 for item in matched if item.discrepancies),
+            unmatched=len(checked) - len(matched),
+        ),
+    )
+
+
+async def save_checked(
+    session: AsyncSession,
+    *,
+    report: CheckReport,
+    title: str,
+    url: str | None,
+    actor: Actor,
+) -> SourceRead:
+    """Record a checked text as a source citing each study its references matched."""
+    citations: builtins.list[CitationWrite] = []
+    seen: set[int] = set()
+    for item in report.references:
+        if item.match is None or item.match.study.id in seen:
+            continue
+        seen.add(item.match.study.id)
+        citations.append(CitationWrite(study_id=item.match.study.id, statement=item.text))
+    data = SourceCreate(title=title, url=url, citations=citations)
+    return await create(session, data=data, actor=actor)
