@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="Bytes of claims search and list pages (`GET /v1/claims?...`) a process "
         "keeps, for the same time as claim documents (0: none).",
     )
+    changes_retention_days: float = Field(
+        default=30,
+        ge=0,
+        description="Days the change feed keeps a change (`citedb worker` removes older ones; "
+        "a reader further behind gets 410 and re-reads).",
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     log_level: str = Field(default="info", description="Log level of the server.")
 

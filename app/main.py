@@ -11,6 +11,7 @@ from app.admin.router import router as admin_router
 from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as api_keys_router
+from app.changes.router import router as changes_router
 from app.claims.documents import ClaimDocumentCache, ClaimDocumentMiddleware
 from app.claims.router import router as claims_router
 from app.config import Settings, get_settings
@@ -55,7 +56,7 @@ TAGS = [
     },
     {"name": "curation", "description": "Bulk curation: bibliographic import."},
     {"name": "admin", "description": "API keys, the audit log, export and restore."},
-    {"name": "meta", "description": "Health, readiness and statistics."},
+    {"name": "meta", "description": "Health, readiness, statistics and the change feed."},
 ]
 
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_keys_router,
         audit_router,
         admin_router,
+        changes_router,
         meta_router,
     ):
         app.include_router(router)

@@ -20,6 +20,7 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 
 # Every table the migrations make, children first; reset between tests.
 TABLES = (
+    "changes",
     "audit_log",
     "source_citations",
     "source_appearances",
@@ -91,6 +92,7 @@ class TestDatabase:
                 connection.execute(
                     f"TRUNCATE {', '.join(TABLES)}, claims_fts RESTART IDENTITY CASCADE"
                 )
+            connection.execute("UPDATE change_counter SET last_seq = 0, pruned_through = 0")
             connection.commit()
 
     def migrate(self, revision: str = "head") -> None:

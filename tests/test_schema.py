@@ -97,6 +97,8 @@ def test_sqlite_and_postgresql_get_the_same_schema(both: tuple[TestDatabase, Tes
     assert set(sqlite_schema) == {
         "api_keys",
         "audit_log",
+        "change_counter",
+        "changes",
         "claim_aliases",
         "claim_slugs",
         "claim_topics",

@@ -1,4 +1,4 @@
-"""Audit rows, written in the same transaction as the write they describe."""
+"""Audit rows and change-feed entries, written in the same transaction as the write."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -10,8 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.schemas import AuditRead
 from app.auth.actor import Actor
+from app.changes import service as changes_service
 from app.models import AuditEntry
 from app.pagination import Sort, SortKey, paginate
+
+
+def _version(snapshot: Any) -> int | None:
+    """Return the ``version`` of an entity's snapshot, if it has one."""
+    version = snapshot.get("version") if isinstance(snapshot, dict) else None
+    return version if isinstance(version, int) else None
 
 
 def _snapshot(value: BaseModel | dict[str, Any] | None) -> Any:
@@ -32,18 +39,21 @@ async def record(
     before: BaseModel | dict[str, Any] | None,
     after: BaseModel | dict[str, Any] | None,
 ) -> None:
-    """Add the audit row of a write to the current transaction (flushed with the rest)."""
-    session.add(
-        AuditEntry(
-            who=actor.name,
-            api_key_id=actor.key_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=_snapshot(before),
-            after=_snapshot(after),
-        )
+    """Add the audit row of a write to the current transaction (flushed with the rest).
+
+    A write to content also becomes an entry of the change feed, numbered at commit.
+    """
+    entry = AuditEntry(
+        who=actor.name,
+        api_key_id=actor.key_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=_snapshot(before),
+        after=_snapshot(after),
     )
+    session.add(entry)
+    changes_service.track(session, entry, version=_version(entry.after))
 
 
 NEWEST_FIRST = Sort("-id", (SortKey(AuditEntry.id, descending=True),))

@@ -3,6 +3,7 @@
 from app.models.api_keys import ApiKey
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.changes import Change, ChangeCounter
 from app.models.claims import Claim, ClaimAlias, ClaimSlug
 from app.models.evidence import Evidence
 from app.models.generation import ContentGeneration
@@ -15,6 +16,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Change",
+    "ChangeCounter",
     "Claim",
     "ClaimAlias",
     "ClaimSlug",

@@ -1,0 +1,1 @@
+"""The change feed: every change to published content, in commit order."""

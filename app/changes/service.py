@@ -1,0 +1,169 @@
+"""Record changes with the write that makes them, and number them in commit order.
+
+The audit helper hands every content write to :func:`track`; the change rows are inserted just
+before the transaction commits, numbered by updating the single ``change_counter`` row as the
+last statement. On PostgreSQL that row lock is held until the commit, so a writer that gets
+number ``n + 1`` commits after the writer of ``n`` is visible: a reader following ``after``
+never skips a change that commits later with a smaller number. SQLite serialises writers
+already. The lock is held only for the time of the commit, not the whole write.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from app.changes.schemas import ChangeAction, ChangeEntity, ChangeRead
+from app.errors import CitedbError
+from app.models import AuditEntry, Change, ChangeCounter
+from app.models.base import utcnow
+
+PENDING = "citedb.pending_changes"
+# Audit actions that are changes to content, and the feed's name for each.
+ACTIONS = {
+    "create": ChangeAction.created,
+    "update": ChangeAction.updated,
+    "delete": ChangeAction.deleted,
+    "restore": ChangeAction.restored,
+}
+ENTITIES = frozenset(entity.value for entity in ChangeEntity)
+
+
+class ChangesGone(CitedbError):
+    """The reader's position is outside what the feed keeps."""
+
+    status = 410
+    code = "changes-gone"
+
+
+@dataclass
+class PendingChange:
+    """A change waiting for its number at commit."""
+
+    entry: AuditEntry
+    version: int | None
+
+
+def track(session: AsyncSession, entry: AuditEntry, *, version: int | None) -> None:
+    """Queue the change an audit row describes, if it is a change to content."""
+    if entry.entity not in ENTITIES or entry.action not in ACTIONS or entry.entity_id is None:
+        return
+    session.info.setdefault(PENDING, []).append(PendingChange(entry, version))
+
+
+@event.listens_for(Session, "before_commit")
+def _publish(session: Session) -> None:
+    """Insert the queued changes with the next numbers, as the transaction's last writes."""
+    pending: list[PendingChange] | None = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    # A change whose audit row was rolled back with a savepoint is not published.
+    kept = [change for change in pending if inspect(change.entry).persistent]
+    if not kept:
+        return
+    last = session.execute(
+        sa.update(ChangeCounter)
+        .where(ChangeCounter.id == 1)
+        .values(last_seq=ChangeCounter.last_seq + len(kept))
+        .returning(ChangeCounter.last_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    at = utcnow()
+    first = last - len(kept) + 1
+    session.execute(
+        sa.insert(Change),
+        [
+            {
+                "seq": first + index,
+                "at": at,
+                "entity": change.entry.entity,
+                "entity_id": change.entry.entity_id,
+                "action": ACTIONS[change.entry.action].value,
+                "version": change.version,
+                "audit_id": change.entry.id,
+            }
+            for index, change in enumerate(kept)
+        ],
+    )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    """Drop the changes of a transaction that rolled back."""
+    session.info.pop(PENDING, None)
+
+
+async def list_changes(
+    session: AsyncSession, *, after: int | None, limit: int
+) -> tuple[Sequence[ChangeRead], str | None]:
+    """Return the changes after ``after`` in ``seq`` order; 410 when that is not kept."""
+    start = after or 0
+    statement = (
+        select(
+            Change.seq,
+            Change.at,
+            Change.entity,
+            Change.entity_id,
+            Change.action,
+            Change.version,
+        )
+        .where(Change.seq > start)
+        .order_by(Change.seq)
+        .limit(limit + 1)
+    )
+    rows = (await session.execute(statement)).all()
+    # Read the counter after the rows: a pruning that committed in between shows here.
+    last_seq, pruned_through = (
+        await session.execute(
+            select(ChangeCounter.last_seq, ChangeCounter.pruned_through).where(
+                ChangeCounter.id == 1
+            )
+        )
+    ).one()
+    if after is not None and after < pruned_through:
+        raise ChangesGone(
+            f"Changes up to seq {pruned_through} are no longer kept, so the ones after seq "
+            f"{after} cannot all be listed. Re-read the content you keep, then follow the feed "
+            f"from after={last_seq}."
+        )
+    if start > last_seq:
+        raise ChangesGone(
+            f"The feed has no change after seq {last_seq}, so seq {start} is not one it gave "
+            "(the database was restored or replaced). Re-read the content you keep, then follow "
+            f"the feed from after={last_seq}."
+        )
+    items = [ChangeRead.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    next_cursor = str(items[-1].seq) if len(rows) > limit else None
+    return items, next_cursor
+
+
+async def prune(session: AsyncSession, *, older_than: datetime, keep_after: int) -> int:
+    """Remove changes committed before ``older_than`` up to seq ``keep_after``; return how many.
+
+    ``keep_after`` protects changes that are still to be handed to webhook deliveries.
+    """
+    through = (
+        await session.execute(
+            select(sa.func.max(Change.seq)).where(Change.at < older_than, Change.seq <= keep_after)
+        )
+    ).scalar_one()
+    if through is None:
+        return 0
+    removed = await session.execute(sa.delete(Change).where(Change.seq <= through))
+    await session.execute(
+        sa.update(ChangeCounter)
+        .where(ChangeCounter.id == 1, ChangeCounter.pruned_through < through)
+        .values(pruned_through=through)
+    )
+    count: int = removed.rowcount  # type: ignore[attr-defined]
+    return count
+
+
+def retention_cutoff(days: float) -> datetime:
+    """Return the oldest commit time the feed keeps with ``days`` of retention."""
+    return utcnow() - timedelta(days=days)
