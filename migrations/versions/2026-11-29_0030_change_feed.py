@@ -1,8 +1,8 @@
 """Change feed: a row for every change to content, numbered in commit order.
 
 Revision ID: b41c7d2e9f10
-Revises: 5a1e0c2b7d94
-Create Date: 2026-11-28 23:30:00
+Revises: 5a7c1e9d2b40
+Create Date: 2026-11-29 00:30:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b41c7d2e9f10"
-down_revision: str | Sequence[str] | None = "5a1e0c2b7d94"
+down_revision: str | Sequence[str] | None = "5a7c1e9d2b40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
