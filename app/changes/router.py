@@ -46,7 +46,7 @@ async def list_changes(
     (`CITEDB_CHANGES_RETENTION_DAYS`); an `after` older than that, or beyond the newest change
     (the database was restored), answers 410: re-read the content, then follow the feed again.
     """
-    items, next_cursor = await service.list_changes(session, after=after, limit=limit)
+    items, next_cursor = await service.list(session, after=after, limit=limit)
     headers = {}
     if next_cursor is not None:
         url = request.url.include_query_params(after=next_cursor)

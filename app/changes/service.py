@@ -8,6 +8,7 @@ never skips a change that commits later with a smaller number. SQLite serialises
 already. The lock is held only for the time of the commit, not the whole write.
 """
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +59,7 @@ def track(session: AsyncSession, entry: AuditEntry, *, version: int | None) -> N
 @event.listens_for(Session, "before_commit")
 def _publish(session: Session) -> None:
     """Insert the queued changes with the next numbers, as the transaction's last writes."""
-    pending: list[PendingChange] | None = session.info.pop(PENDING, None)
+    pending: builtins.list[PendingChange] | None = session.info.pop(PENDING, None)
     if not pending:
         return
     session.flush()
@@ -98,7 +99,7 @@ def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-async def list_changes(
+async def list(
     session: AsyncSession, *, after: int | None, limit: int
 ) -> tuple[Sequence[ChangeRead], str | None]:
     """Return the changes after ``after`` in ``seq`` order; 410 when that is not kept."""
