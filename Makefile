@@ -1,4 +1,5 @@
-# citedb: `make run` serves the API; `make test` runs lint, types and the whole suite.
+# citedb: `make run` serves the API beside a webhook worker; `make test` runs lint, types and
+# the whole suite.
 PYTHON ?= python3
 UV_VERSION := 0.13.8
 UV := .uv/bin/uv
@@ -28,7 +29,9 @@ migrate: install ## Migrate the database (CITEDB_DATABASE_URL) to the newest sch
 seed: migrate ## Load the seed content (idempotent)
 	$(BIN)/citedb seed
 
-run: seed ## Migrate, seed and serve on http://127.0.0.1:8000 (docs at /docs)
+run: seed ## Migrate, seed, serve on http://127.0.0.1:8000 (docs at /docs) and run a webhook worker
+	@$(BIN)/citedb worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/citedb serve
 
 lint: install ## Ruff lint and format check

@@ -156,6 +156,36 @@ def import_db(
     import_command(file, run=run_with_database, console=console)
 
 
+@cli.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option(help="Stop when nothing is due now, instead of waiting for more.")
+    ] = False,
+) -> None:
+    """Send webhook deliveries from the change feed and prune the feed; several may run.
+
+    Stops cleanly on SIGTERM or Ctrl-C after the deliveries in flight.
+    """
+    import logging
+    import signal
+
+    from app.webhooks.worker import Worker
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+
+    async def work(database: Database) -> None:
+        runner = Worker(database, settings)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, runner.stopping.set)
+        console.print(f"worker started on {database.write_engine.url.render_as_string()}")
+        await runner.run(once=once)
+        console.print("worker stopped")
+
+    run_with_database(work)
+
+
 def main() -> None:
     """Run the command line."""
     cli()

@@ -81,6 +81,32 @@ class Settings(BaseSettings):
         description="Days the change feed keeps a change (`citedb worker` removes older ones; "
         "a reader further behind gets 410 and re-reads).",
     )
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Accept webhook URLs that resolve to loopback, private or link-local "
+        "addresses (for receivers on the same host or network).",
+    )
+    webhook_timeout: float = Field(
+        default=10, gt=0, le=300, description="Seconds a webhook delivery may take in all."
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts of a delivery before it is marked failed."
+    )
+    webhook_retry_base: float = Field(
+        default=30,
+        gt=0,
+        description="Seconds before the first retry; each later one waits twice as long, "
+        "give or take a random quarter (jitter).",
+    )
+    webhook_retry_max: float = Field(
+        default=6 * 3600, gt=0, description="The longest wait between two attempts, in seconds."
+    )
+    worker_poll_interval: float = Field(
+        default=1.0, gt=0, description="Seconds `citedb worker` waits when there is nothing to do."
+    )
+    worker_concurrency: int = Field(
+        default=8, ge=1, le=100, description="Deliveries one worker sends at the same time."
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     log_level: str = Field(default="info", description="Log level of the server.")
 

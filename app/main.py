@@ -26,6 +26,7 @@ from app.sources.router import router as sources_router
 from app.studies.router import router as studies_router
 from app.topics.router import router as topics_router
 from app.verdicts.router import router as verdicts_router
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 citedb answers **"what does the evidence say about this claim?"** with the claim, its current
@@ -55,7 +56,7 @@ TAGS = [
         "what they say about the works they cite.",
     },
     {"name": "curation", "description": "Bulk curation: bibliographic import."},
-    {"name": "admin", "description": "API keys, the audit log, export and restore."},
+    {"name": "admin", "description": "API keys, the audit log, webhooks, export and restore."},
     {"name": "meta", "description": "Health, readiness, statistics and the change feed."},
 ]
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         topics_router,
         api_keys_router,
         audit_router,
+        webhooks_router,
         admin_router,
         changes_router,
         meta_router,

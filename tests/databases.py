@@ -20,6 +20,9 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 
 # Every table the migrations make, children first; reset between tests.
 TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhooks",
     "changes",
     "audit_log",
     "source_citations",
@@ -93,6 +96,7 @@ class TestDatabase:
                     f"TRUNCATE {', '.join(TABLES)}, claims_fts RESTART IDENTITY CASCADE"
                 )
             connection.execute("UPDATE change_counter SET last_seq = 0, pruned_through = 0")
+            connection.execute("UPDATE webhook_cursor SET dispatched_through = 0")
             connection.commit()
 
     def migrate(self, revision: str = "head") -> None:

@@ -112,6 +112,10 @@ def test_sqlite_and_postgresql_get_the_same_schema(both: tuple[TestDatabase, Tes
         "study_authors",
         "topics",
         "verdicts",
+        "webhook_attempts",
+        "webhook_cursor",
+        "webhook_deliveries",
+        "webhooks",
     }
     for table in sqlite_schema:
         assert sqlite_schema[table] == postgres_schema[table], table

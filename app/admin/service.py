@@ -143,6 +143,10 @@ UNEXPORTED_TABLES: dict[str, str] = {
     "content_generation": "a counter for response caches, bumped by triggers on every write",
     "changes": "the change feed; a restored database starts a feed of its own",
     "change_counter": "the change feed's numbering",
+    "webhooks": "subscriptions hold signing secrets; make them again on the new server",
+    "webhook_deliveries": "the delivery log of the subscriptions",
+    "webhook_attempts": "the delivery log of the subscriptions",
+    "webhook_cursor": "where webhook fan-out stands in the change feed",
 }
 # Columns stored but not exported: derived from exported ones, or secret.
 DERIVED_COLUMNS: dict[str, frozenset[str]] = {

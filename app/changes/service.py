@@ -12,11 +12,12 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event, inspect, select
+from sqlalchemy import ColumnElement, Select, event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.changes.schemas import ChangeAction, ChangeEntity, ChangeRead
 from app.errors import CitedbError
@@ -99,12 +100,11 @@ def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-async def list(
-    session: AsyncSession, *, after: int | None, limit: int
-) -> tuple[Sequence[ChangeRead], str | None]:
-    """Return the changes after ``after`` in ``seq`` order; 410 when that is not kept."""
-    start = after or 0
-    statement = (
+def following(
+    seq: int, *, limit: int, extra: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]] = ()
+) -> Select[Any]:
+    """Select the fields of the first ``limit`` changes after ``seq``, in order (and ``extra``)."""
+    return (
         select(
             Change.seq,
             Change.at,
@@ -112,12 +112,20 @@ async def list(
             Change.entity_id,
             Change.action,
             Change.version,
+            *extra,
         )
-        .where(Change.seq > start)
+        .where(Change.seq > seq)
         .order_by(Change.seq)
-        .limit(limit + 1)
+        .limit(limit)
     )
-    rows = (await session.execute(statement)).all()
+
+
+async def list(
+    session: AsyncSession, *, after: int | None, limit: int
+) -> tuple[Sequence[ChangeRead], str | None]:
+    """Return the changes after ``after`` in ``seq`` order; 410 when that is not kept."""
+    start = after or 0
+    rows = (await session.execute(following(start, limit=limit + 1))).all()
     # Read the counter after the rows: a pruning that committed in between shows here.
     last_seq, pruned_through = (
         await session.execute(

@@ -11,6 +11,7 @@ from app.models.sources import Source, SourceAppearance, SourceCitation
 from app.models.studies import Study, StudyAuthor
 from app.models.topics import Topic, claim_topics
 from app.models.verdicts import Verdict
+from app.models.webhooks import Webhook, WebhookAttempt, WebhookCursor, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -30,5 +31,9 @@ __all__ = [
     "StudyAuthor",
     "Topic",
     "Verdict",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookCursor",
+    "WebhookDelivery",
     "claim_topics",
 ]
