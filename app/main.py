@@ -18,6 +18,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.evidence.router import router as evidence_router
+from app.factcheck.router import router as factcheck_router
 from app.imports.router import router as imports_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessment_router,
         evidence_router,
         references_router,
+        factcheck_router,
         imports_router,  # before studies: /v1/studies/import is not a {study}
         studies_router,
         sources_router,

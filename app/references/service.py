@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -46,10 +46,12 @@ def citable(study: Study) -> CitableStudy:
     )
 
 
-async def studies_behind(session: AsyncSession, *, claim: Claim) -> list[Study]:
-    """Return every study linked to a claim, in the evidence order (strongest design first)."""
-    statement = (
-        select(Study)
+def linked_studies(claim: Claim, *columns: Any) -> Select[Any]:
+    """Select ``columns`` of a claim's evidence and studies (authors loaded), in the evidence
+    order: strongest design first, then the newest year, then the order linked."""
+    return (
+        select(*columns)
+        .select_from(Study)
         .join(Evidence, Evidence.study_id == Study.id)
         .options(selectinload(Study.authors))
         .where(Evidence.claim_id == claim.id)
@@ -59,7 +61,11 @@ async def studies_behind(session: AsyncSession, *, claim: Claim) -> list[Study]:
             Evidence.id,
         )
     )
-    return list((await session.execute(statement)).scalars())
+
+
+async def studies_behind(session: AsyncSession, *, claim: Claim) -> list[Study]:
+    """Return every study linked to a claim, in the evidence order (strongest design first)."""
+    return list((await session.execute(linked_studies(claim, Study))).scalars())
 
 
 async def reference_list(session: AsyncSession, *, claim: Claim, fmt: CitationFormat) -> str:
