@@ -21,6 +21,7 @@ from app.vocabularies import (
     Rating,
     RiskOfBias,
     Role,
+    SourceStance,
     Stance,
 )
 
@@ -182,6 +183,42 @@ class VerdictRow(ExportRow):
     is_current: bool
 
 
+class SourceRow(ExportRow):
+    """A row of `sources`: a text that makes claims and cites works."""
+
+    id: RowId
+    url: Annotated[Text, Field(max_length=2000)] | None = None
+    title: Text
+    authors: list[JsonValue]
+    published: date | None = None
+    publisher: Text | None = None
+    notes: Text | None = None
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: Version
+
+
+class SourceAppearanceRow(ExportRow):
+    """A row of `source_appearances`: a claim as a source presents it."""
+
+    id: RowId
+    source_id: RowId
+    claim_id: RowId
+    position: Position
+    stance: SourceStance
+    excerpt: Text | None = None
+
+
+class SourceCitationRow(ExportRow):
+    """A row of `source_citations`: what a source says about a study it cites."""
+
+    id: RowId
+    source_id: RowId
+    study_id: RowId
+    position: Position
+    statement: Text | None = None
+
+
 class ApiKeyRow(ExportRow):
     """A row of `api_keys`: who held a key, never its secret, hash or prefix."""
 
@@ -232,6 +269,9 @@ class ExportDocument(BaseModel):
     study_authors: list[StudyAuthorRow]
     evidence: list[EvidenceRow]
     verdicts: list[VerdictRow]
+    sources: list[SourceRow]
+    source_appearances: list[SourceAppearanceRow]
+    source_citations: list[SourceCitationRow]
     api_keys: list[ApiKeyRow]
     audit_log: list[AuditRow]
 
@@ -364,6 +404,31 @@ def example_document(*, schema_revision: str) -> dict[str, Any]:
                 "is_current": True,
             }
         ],
+        "sources": [
+            {
+                "id": 1,
+                "url": "https://example.org/glute-amnesia",
+                "title": "Glute amnesia? No, your butt still works!",
+                "authors": [{"family": "Joachim", "given": "Doug"}],
+                "published": None,
+                "publisher": None,
+                "notes": None,
+                "created_at": decided,
+                "updated_at": decided,
+                "version": 1,
+            }
+        ],
+        "source_appearances": [
+            {
+                "id": 1,
+                "source_id": 1,
+                "claim_id": 1,
+                "position": 0,
+                "stance": "refutes",
+                "excerpt": "They are NOT turned off.",
+            }
+        ],
+        "source_citations": [],
         "api_keys": [
             {
                 "id": 1,

@@ -122,6 +122,18 @@ def build_content(admin: httpx.Client, editor: httpx.Client, secrets: list[str])
     link(editor, DELETED, blog["id"], "mixed")
     decide(editor, SITTING, "mostly_refuted", "very_low")
     decide(editor, SITTING, "refuted", "low")
+    source = editor.post(
+        "/v1/sources",
+        json={
+            "url": "https://example.org/glute-amnesia",
+            "title": "Glute amnesia? No, your butt still works!",
+            "authors": [{"family": "Joachim", "given": "Doug"}],
+            "published": "2021-04-28",
+            "appearances": [{"claim": SITTING, "stance": "refutes", "excerpt": "Not off."}],
+            "citations": [{"study_id": darlow["id"], "statement": "Darlow et al. (2013)..."}],
+        },
+    )
+    assert source.status_code == 201, source.text
     assert editor.delete(f"/v1/claims/{DELETED}").status_code == 204
     created = admin.post("/v1/api-keys", json={"name": "former-curator", "role": "editor"})
     assert created.status_code == 201, created.text
@@ -226,8 +238,11 @@ class TestExport:
             "study_authors": 4,
             "evidence": 3,
             "verdicts": 2,
+            "sources": 1,
+            "source_appearances": 1,
+            "source_citations": 1,
             "api_keys": 3,
-            "audit_log": 19,
+            "audit_log": 20,
         }
         for spec in service.TABLES:
             rows = document[spec.name]
@@ -317,7 +332,7 @@ class TestExport:
     ) -> None:
         clean_database.execute("DELETE FROM api_keys WHERE name <> 'test-admin'")
         document = orjson.loads(export_over_http(admin))
-        assert [len(document[table]) for table in TABLES] == [0] * 9 + [1, 0]
+        assert [len(document[table]) for table in TABLES] == [0] * 12 + [1, 0]
 
 
 class TestExportOfAnUnmigratedDatabase:
