@@ -23,6 +23,7 @@ from app.imports.router import router as imports_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit
 from app.references.router import router as references_router
+from app.review.router import router as review_router
 from app.sources.router import router as sources_router
 from app.studies.router import router as studies_router
 from app.topics.router import router as topics_router
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         claims_router,
         verdicts_router,
         assessment_router,
+        review_router,
         evidence_router,
         references_router,
         factcheck_router,

@@ -43,6 +43,23 @@ class Certainty(StrEnum):
     very_low = "very_low"
 
 
+class ReviewReasonKind(StrEnum):
+    """Why a claim needs review."""
+
+    no_verdict = "no_verdict"
+    evidence_changed = "evidence_changed"
+    study_retracted = "study_retracted"
+    verdict_disagrees_with_assessment = "verdict_disagrees_with_assessment"
+
+
+class StoredReviewReason(StrEnum):
+    """The review reasons that writes set (``no_verdict`` is read from the verdicts)."""
+
+    evidence_changed = "evidence_changed"
+    study_retracted = "study_retracted"
+    verdict_disagrees_with_assessment = "verdict_disagrees_with_assessment"
+
+
 class Stance(StrEnum):
     """How a study bears on a claim."""
 

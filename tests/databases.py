@@ -28,6 +28,7 @@ TABLES = (
     "source_citations",
     "source_appearances",
     "sources",
+    "review_reasons",
     "verdicts",
     "evidence",
     "claim_topics",

@@ -71,6 +71,10 @@ def decide(editor: httpx.Client, claim: str, rating: str, certainty: str = "low"
     return created(
         editor.post(
             f"/v1/claims/{claim}/verdicts",
-            json={"rating": rating, "certainty": certainty, "rationale": f"Rated {rating}."},
+            json={
+                "rating": rating,
+                "certainty": certainty,
+                "rationale": f"Rated {rating} by the test suite.",
+            },
         )
     )

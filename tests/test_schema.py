@@ -105,6 +105,7 @@ def test_sqlite_and_postgresql_get_the_same_schema(both: tuple[TestDatabase, Tes
         "claims",
         "content_generation",
         "evidence",
+        "review_reasons",
         "source_appearances",
         "source_citations",
         "sources",

@@ -23,6 +23,7 @@ from app.vocabularies import (
     Role,
     SourceStance,
     Stance,
+    StoredReviewReason,
 )
 
 FORMAT = "citedb-export"
@@ -181,6 +182,18 @@ class VerdictRow(ExportRow):
     decided_at: Timestamp
     decided_by: Annotated[Text, Field(max_length=200)]
     is_current: bool
+    assessed_rating: Rating | None = None
+    assessed_certainty: Certainty | None = None
+
+
+class ReviewReasonRow(ExportRow):
+    """A row of `review_reasons`: why a claim needs review, since when."""
+
+    id: RowId
+    claim_id: RowId
+    reason: StoredReviewReason
+    since: Timestamp
+    study_id: RowId | None = None
 
 
 class SourceRow(ExportRow):
@@ -269,6 +282,7 @@ class ExportDocument(BaseModel):
     study_authors: list[StudyAuthorRow]
     evidence: list[EvidenceRow]
     verdicts: list[VerdictRow]
+    review_reasons: list[ReviewReasonRow] = Field(default_factory=list)
     sources: list[SourceRow]
     source_appearances: list[SourceAppearanceRow]
     source_citations: list[SourceCitationRow]
@@ -294,6 +308,7 @@ class RestoreReport(BaseModel):
                         "study_authors": 2,
                         "evidence": 1,
                         "verdicts": 1,
+                        "review_reasons": 0,
                         "api_keys": 1,
                         "audit_log": 1,
                     },
@@ -402,6 +417,17 @@ def example_document(*, schema_revision: str) -> dict[str, Any]:
                 "decided_at": decided,
                 "decided_by": "curator-ana",
                 "is_current": True,
+                "assessed_rating": "unproven",
+                "assessed_certainty": "very_low",
+            }
+        ],
+        "review_reasons": [
+            {
+                "id": 1,
+                "claim_id": 1,
+                "reason": "evidence_changed",
+                "since": decided,
+                "study_id": None,
             }
         ],
         "sources": [

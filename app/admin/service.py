@@ -39,6 +39,7 @@ from app.admin.schemas import (
     EvidenceRow,
     ExportDocument,
     RestoreReport,
+    ReviewReasonRow,
     SourceAppearanceRow,
     SourceCitationRow,
     SourceRow,
@@ -58,6 +59,7 @@ from app.models import (
     ClaimAlias,
     ClaimSlug,
     Evidence,
+    ReviewReason,
     Source,
     SourceAppearance,
     SourceCitation,
@@ -141,6 +143,12 @@ TABLES: tuple[TableSpec, ...] = (
         references={"claim_id": "claims", "study_id": "studies"},
     ),
     TableSpec("verdicts", _table(Verdict), VerdictRow, references={"claim_id": "claims"}),
+    TableSpec(
+        "review_reasons",
+        _table(ReviewReason),
+        ReviewReasonRow,
+        references={"claim_id": "claims", "study_id": "studies"},
+    ),
     TableSpec("sources", _table(Source), SourceRow, unique=(("url",),)),
     TableSpec(
         "source_appearances",

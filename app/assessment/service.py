@@ -70,21 +70,21 @@ async def links_for(session: AsyncSession, *, claim_ids: Sequence[int]) -> dict[
     return result
 
 
-async def assess_many(session: AsyncSession, *, claims: Sequence[Claim]) -> dict[int, Assessment]:
-    """Return the assessment of each claim, by claim id, in three queries."""
+async def assess_many(
+    session: AsyncSession, *, claims: Sequence[ClaimRef]
+) -> dict[int, Assessment]:
+    """Return the assessment of each claim, by claim id, in two queries."""
     ids = [claim.id for claim in claims]
     links = await links_for(session, claim_ids=ids)
     verdicts = await verdict_service.current_for(session, claim_ids=ids)
-    return {
-        claim.id: assess(
-            ClaimRef(id=claim.id, slug=claim.slug, statement=claim.statement),
-            links[claim.id],
-            verdicts.get(claim.id),
-        )
-        for claim in claims
-    }
+    return {claim.id: assess(claim, links[claim.id], verdicts.get(claim.id)) for claim in claims}
+
+
+def reference(claim: Claim) -> ClaimRef:
+    """Return how an assessment names its claim."""
+    return ClaimRef(id=claim.id, slug=claim.slug, statement=claim.statement)
 
 
 async def get(session: AsyncSession, *, claim: Claim) -> Assessment:
     """Return a claim's assessment, computed from its evidence as it stands now."""
-    return (await assess_many(session, claims=[claim]))[claim.id]
+    return (await assess_many(session, claims=[reference(claim)]))[claim.id]

@@ -46,6 +46,10 @@ async def list_(
     certainty: Annotated[
         Certainty | None, Query(description="Only claims whose current verdict has it.")
     ] = None,
+    needs_review: Annotated[
+        bool | None,
+        Query(description="Only claims that need review (`true`) or that do not (`false`)."),
+    ] = None,
     sort: Annotated[
         ClaimSort | None,
         Query(description="`relevance` (the default with `q`), `-updated_at` (otherwise), ..."),
@@ -63,6 +67,7 @@ async def list_(
         sort=sort,
         limit=limit,
         cursor=cursor,
+        needs_review=needs_review,
     )
     page = Page[ClaimRead](items=items, next_cursor=next_cursor)
     return model_response(request, page, headers=link_header(request, next_cursor))

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.evidence.schemas import EvidenceSummary
+from app.review.schemas import Review
 from app.slugs import SLUG_PATTERN
 from app.studies.schemas import reject_explicit_nulls
 from app.verdicts.schemas import VerdictRead
@@ -101,6 +102,11 @@ class ClaimRead(BaseModel):
     topics: list[TopicRef]
     verdict: VerdictRead | None = Field(description="The current verdict, or null.")
     evidence_summary: EvidenceSummary
+    review: Review = Field(
+        description="Whether a curator should look at the verdict again, and why: no verdict "
+        "yet, evidence changed after it, a cited study retracted, or the assessment no longer "
+        "agreeing with it."
+    )
     created_at: datetime
     updated_at: datetime
     version: int

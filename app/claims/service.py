@@ -22,11 +22,13 @@ from app.models import Claim, ClaimAlias, ClaimSlug, Evidence, Study, Topic, Ver
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
 from app.params import as_id
+from app.review import service as review_service
+from app.review.schemas import Review
 from app.slugs import slugify, with_suffix
 from app.topics import service as topic_service
 from app.verdicts import service as verdict_service
 from app.verdicts.schemas import VerdictRead
-from app.vocabularies import Certainty, Rating
+from app.vocabularies import Certainty, Rating, ReviewReasonKind
 
 CLAIM_SORTS = ("relevance", "updated_at", "-updated_at", "statement")
 
@@ -80,7 +82,9 @@ async def get(
     return claim
 
 
-def _to_read(claim: Claim, verdict: VerdictRead | None, summary: EvidenceSummary) -> ClaimRead:
+def _to_read(
+    claim: Claim, verdict: VerdictRead | None, summary: EvidenceSummary, review: Review
+) -> ClaimRead:
     return ClaimRead(
         id=claim.id,
         slug=claim.slug,
@@ -93,6 +97,7 @@ def _to_read(claim: Claim, verdict: VerdictRead | None, summary: EvidenceSummary
         ],
         verdict=verdict,
         evidence_summary=summary,
+        review=review,
         created_at=claim.created_at,
         updated_at=claim.updated_at,
         version=claim.version,
@@ -100,11 +105,17 @@ def _to_read(claim: Claim, verdict: VerdictRead | None, summary: EvidenceSummary
 
 
 async def read_many(session: AsyncSession, *, claims: Sequence[Claim]) -> builtins.list[ClaimRead]:
-    """Return the representations of claims (loaded with their children) in two more queries."""
+    """Return the representations of claims (loaded with their children) in three more queries."""
     ids = [claim.id for claim in claims]
     verdicts = await verdict_service.current_for(session, claim_ids=ids)
     summaries = await evidence_service.summaries(session, claim_ids=ids)
-    return [_to_read(claim, verdicts.get(claim.id), summaries[claim.id]) for claim in claims]
+    reviews = await review_service.reviews_for(
+        session, created={claim.id: claim.created_at for claim in claims}, with_verdict=verdicts
+    )
+    return [
+        _to_read(claim, verdicts.get(claim.id), summaries[claim.id], reviews[claim.id])
+        for claim in claims
+    ]
 
 
 async def read(session: AsyncSession, *, claim: Claim) -> ClaimRead:
@@ -139,6 +150,7 @@ async def list(
     sort: str | None,
     limit: int,
     cursor: str | None,
+    needs_review: bool | None = None,
 ) -> tuple[builtins.list[ClaimRead], str | None]:
     """Return a page of undeleted claims, searched, filtered and sorted."""
     sort = sort or ("relevance" if q else "-updated_at")
@@ -159,6 +171,9 @@ async def list(
         if certainty is not None:
             current = current.where(Verdict.certainty == certainty)
         statement = statement.where(Claim.id.in_(current))
+    if needs_review is not None:
+        condition = review_service.needing_review()
+        statement = statement.where(condition if needs_review else ~condition)
 
     if q:
         terms = search_terms(q)
@@ -172,6 +187,25 @@ async def list(
             (SortKey(ranked.c.relevance, True, float), SortKey(Claim.id)),
         )
     order = relevance if sort == "relevance" else SORTS[sort]
+    rows, next_cursor = await paginate(
+        session, _with_children(statement), sort=order, limit=limit, cursor=cursor
+    )
+    return await read_many(session, claims=[row[0] for row in rows]), next_cursor
+
+
+async def review_queue(
+    session: AsyncSession,
+    *,
+    reasons: Sequence[ReviewReasonKind],
+    limit: int,
+    cursor: str | None,
+) -> tuple[builtins.list[ClaimRead], str | None]:
+    """Return a page of the claims that need review (for one of ``reasons``), oldest first."""
+    oldest = review_service.oldest_reasons(reasons)
+    order = Sort("oldest", (SortKey(oldest.c.oldest, False, datetime), SortKey(Claim.id)))
+    statement = (
+        select(Claim).join(oldest, oldest.c.claim_id == Claim.id).where(Claim.deleted_at.is_(None))
+    )
     rows, next_cursor = await paginate(
         session, _with_children(statement), sort=order, limit=limit, cursor=cursor
     )

@@ -16,6 +16,7 @@ from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceSummary, 
 from app.models import Claim, Evidence, Study
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
+from app.review import service as review_service
 from app.studies import service as study_service
 from app.studies.schemas import ClaimRef
 from app.vocabularies import DESIGN_RANK, Design, Stance
@@ -139,6 +140,15 @@ def _touch(claim: Claim) -> None:
     claim.updated_at = utcnow()
 
 
+async def _review(session: AsyncSession, claim: Claim) -> None:
+    """Flag the claim's verdict as stale after a change to its evidence (same transaction)."""
+    await review_service.evidence_changed(
+        session,
+        claim=ClaimRef(id=claim.id, slug=claim.slug, statement=claim.statement),
+        at=claim.updated_at,
+    )
+
+
 async def create(
     session: AsyncSession, *, claim: Claim, data: EvidenceCreate, actor: Actor
 ) -> EvidenceRead:
@@ -164,6 +174,7 @@ async def create(
     session.add(evidence)
     _touch(claim)
     await session.flush()
+    await _review(session, claim)
     created = to_read(evidence, claim=claim, study=study)
     await audit_service.record(
         session,
@@ -189,6 +200,7 @@ async def update(
     evidence.updated_at = utcnow()
     _touch(evidence.claim)
     await session.flush()
+    await _review(session, evidence.claim)
     updated = read(evidence)
     await audit_service.record(
         session,
@@ -205,9 +217,11 @@ async def update(
 async def delete(session: AsyncSession, *, edit: Edit[Evidence, EvidenceRead]) -> None:
     """Unlink a study from a claim."""
     evidence, before, actor = edit.entity, edit.before, edit.actor
-    _touch(evidence.claim)
+    claim = evidence.claim
+    _touch(claim)
     await session.delete(evidence)
     await session.flush()
+    await _review(session, claim)
     await audit_service.record(
         session,
         actor=actor,

@@ -7,6 +7,7 @@ from app.models.changes import Change, ChangeCounter
 from app.models.claims import Claim, ClaimAlias, ClaimSlug
 from app.models.evidence import Evidence
 from app.models.generation import ContentGeneration
+from app.models.review import ReviewReason
 from app.models.sources import Source, SourceAppearance, SourceCitation
 from app.models.studies import Study, StudyAuthor
 from app.models.topics import Topic, claim_topics
@@ -24,6 +25,7 @@ __all__ = [
     "ClaimSlug",
     "ContentGeneration",
     "Evidence",
+    "ReviewReason",
     "Source",
     "SourceAppearance",
     "SourceCitation",

@@ -55,13 +55,13 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
-def vocabulary(enum: type[StrEnum]) -> sa.Enum:
+def vocabulary(enum: type[StrEnum], *, length: int = 32) -> sa.Enum:
     """Return a VARCHAR column type holding one of ``enum``'s values (checked in the database)."""
     return sa.Enum(
         enum,
         native_enum=False,
         create_constraint=False,
-        length=32,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )

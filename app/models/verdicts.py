@@ -23,12 +23,17 @@ class Verdict(Base):
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[str] = mapped_column(sa.String(200))
     is_current: Mapped[bool] = mapped_column(default=True)
+    # What the assessment suggested when the verdict was recorded (null before assessments).
+    assessed_rating: Mapped[Rating | None] = mapped_column(vocabulary(Rating))
+    assessed_certainty: Mapped[Certainty | None] = mapped_column(vocabulary(Certainty))
 
     claim: Mapped[Claim] = relationship(lazy="raise", back_populates="verdicts")
 
     __table_args__ = (
         vocabulary_check("rating", Rating),
         vocabulary_check("certainty", Certainty),
+        vocabulary_check("assessed_rating", Rating, nullable=True),
+        vocabulary_check("assessed_certainty", Certainty, nullable=True),
         sa.Index("ix_verdicts_claim_id_decided_at", "claim_id", "decided_at"),
         # At most one current verdict a claim.
         sa.Index(

@@ -15,6 +15,7 @@ from app.references.formatting import (
     render,
     render_one,
 )
+from app.review import service as review_service
 from app.sources import service as source_service
 from app.studies import service as study_service
 from app.vocabularies import RATING_LABELS, RATING_VALUES, SourceStance
@@ -123,6 +124,9 @@ async def _appearances(session: AsyncSession, *, claim: Claim) -> dict[str, Any]
     return fields
 
 
+REVIEW_STATUS = {False: "Published", True: "UnderReview"}
+
+
 async def claim_review(
     session: AsyncSession, *, claim: Claim, base_url: str, organization: str
 ) -> dict[str, Any]:
@@ -156,6 +160,11 @@ async def claim_review(
         "alternateName": [alias.alias for alias in claim.aliases],
         **await _appearances(session, claim=claim),
     }
+    review = (
+        await review_service.reviews_for(
+            session, created={claim.id: claim.created_at}, with_verdict={claim.id}
+        )
+    )[claim.id]
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -167,5 +176,7 @@ async def claim_review(
         "dateModified": current.decided_at.isoformat().replace("+00:00", "Z"),
         "reviewRating": rating,
         "reviewBody": current.rationale,
+        # The verdict stands as published, or curators are to look at it again (`review`).
+        "creativeWorkStatus": REVIEW_STATUS[review.needs_review],
         "citation": f"{api_url}/references",
     }

@@ -17,6 +17,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Evidence, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
+from app.review import service as review_service
 from app.studies.schemas import (
     Author,
     CitedFor,
@@ -326,10 +327,20 @@ async def record_created(session: AsyncSession, *, study: Study, actor: Actor) -
     return created
 
 
+def _assessed_fields(study: Study) -> tuple[Any, ...]:
+    """Return what the assessment reads of a study: retracted first, then design."""
+    return (study.retracted, study.design, study.sample_size, study.publication_type)
+
+
 async def update(
     session: AsyncSession, *, edit: Edit[Study, StudyDetail], data: StudyUpdate
 ) -> StudyDetail:
-    """Apply the fields sent to a study and bump its version."""
+    """Apply the fields sent to a study and bump its version.
+
+    A change to what the assessment reads (retraction, design, size, publication type) is
+    followed on every claim citing the study, in this transaction: a retraction flags each
+    claim `study_retracted`, a new design flags each verdict `evidence_changed`.
+    """
     study, before, actor = edit.entity, edit.before, edit.actor
     changes = data.model_dump(exclude_unset=True)
     retracted = changes.get("retracted", study.retracted)
@@ -343,6 +354,7 @@ async def update(
         exclude_id=study.id,
     )
     authors = changes.pop("authors", None)
+    assessed_before = _assessed_fields(study)
     for field, value in changes.items():
         setattr(study, field, value)
     if "title" in changes:
@@ -357,6 +369,14 @@ async def update(
     study.version += 1
     study.updated_at = utcnow()
     await session.flush()
+    if _assessed_fields(study) != assessed_before:
+        await review_service.study_changed(
+            session,
+            study_id=study.id,
+            retracted=study.retracted and not assessed_before[0],
+            design_changed=study.design != assessed_before[1],
+            at=study.updated_at,
+        )
     updated = await read(session, study=study)
     await audit_service.record(
         session,

@@ -7,14 +7,20 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.assessment import service as assessment_service
+from app.assessment.schemas import Assessment
 from app.audit import service as audit_service
 from app.auth.actor import Actor
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.models import Claim, Verdict
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
-from app.verdicts.schemas import VerdictCreate, VerdictRead
+from app.review import service as review_service
+from app.verdicts.schemas import AssessedAtDecision, VerdictCreate, VerdictRead
 from app.vocabularies import RATING_VALUES
+
+# A rationale that departs from the assessment must be a sentence: this many words at least.
+SENTENCE_WORDS = 4
 
 
 class VerdictNotFound(NotFound):
@@ -32,6 +38,35 @@ def to_read(verdict: Verdict) -> VerdictRead:
         decided_at=verdict.decided_at,
         decided_by=verdict.decided_by,
         is_current=verdict.is_current,
+        assessment=(
+            None
+            if verdict.assessed_rating is None or verdict.assessed_certainty is None
+            else AssessedAtDecision(
+                suggested_rating=verdict.assessed_rating, certainty=verdict.assessed_certainty
+            )
+        ),
+        agrees_with_assessment=(
+            None
+            if verdict.assessed_rating is None
+            else (verdict.rating, verdict.certainty)
+            == (verdict.assessed_rating, verdict.assessed_certainty)
+        ),
+    )
+
+
+def is_sentence(text: str | None) -> bool:
+    """Tell whether ``text`` is a sentence at least: a few words, not a token."""
+    words = [word for word in (text or "").split() if any(char.isalpha() for char in word)]
+    return len(words) >= SENTENCE_WORDS
+
+
+def _summary(assessment: Assessment) -> str:
+    body = assessment.body
+    participants = f", {body.participants} participants" if body.participants else ""
+    return (
+        f"Follows the assessment: direction {assessment.direction.value}, certainty "
+        f"{assessment.certainty.value} ({body.studies} stud"
+        f"{'y' if body.studies == 1 else 'ies'} in the body of evidence{participants})."
     )
 
 
@@ -71,7 +106,22 @@ async def list(
 async def create(
     session: AsyncSession, *, claim: Claim, data: VerdictCreate, actor: Actor
 ) -> VerdictRead:
-    """Record a verdict as the claim's current one; the previous one stays in the history."""
+    """Record a verdict as the claim's current one; the previous one stays in the history.
+
+    A verdict that departs from the assessment needs a rationale of a sentence at least (422
+    otherwise); one that follows it without a rationale records the assessment's summary.
+    The new verdict answers every review reason of the claim.
+    """
+    assessment = await assessment_service.get(session, claim=claim)
+    suggested, certainty = assessment.suggested_rating, assessment.certainty
+    agrees = (data.rating, data.certainty) == (suggested, certainty)
+    if not agrees and not is_sentence(data.rationale):
+        raise InvalidInput(
+            f"The assessment suggests '{suggested.value}' with '{certainty.value}' certainty "
+            f"(GET /v1/claims/{claim.slug}/assessment); a verdict that departs from it needs "
+            f"a rationale of a sentence at least ({SENTENCE_WORDS} words) saying why.",
+            loc=["body", "rationale"],
+        )
     previous = await current_for(session, claim_ids=[claim.id])
     await session.execute(
         update(Verdict)
@@ -82,15 +132,18 @@ async def create(
         claim_id=claim.id,
         rating=data.rating,
         certainty=data.certainty,
-        rationale=data.rationale,
+        rationale=data.rationale or _summary(assessment),
         decided_at=utcnow(),
         decided_by=actor.name,
         is_current=True,
+        assessed_rating=suggested,
+        assessed_certainty=certainty,
     )
     session.add(verdict)
     claim.version += 1
     claim.updated_at = verdict.decided_at
     await session.flush()
+    await review_service.answered_by_verdict(session, claim_id=claim.id)
     created = to_read(verdict)
     await audit_service.record(
         session,

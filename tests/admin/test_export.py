@@ -332,7 +332,7 @@ class TestExport:
     ) -> None:
         clean_database.execute("DELETE FROM api_keys WHERE name <> 'test-admin'")
         document = orjson.loads(export_over_http(admin))
-        assert [len(document[table]) for table in TABLES] == [0] * 12 + [1, 0]
+        assert [len(document[table]) for table in TABLES] == [0] * 13 + [1, 0]
 
 
 class TestExportOfAnUnmigratedDatabase:

@@ -1,0 +1,1 @@
+"""Review: which claims need a curator's look again, and why."""
