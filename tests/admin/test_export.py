@@ -134,6 +134,9 @@ def build_content(admin: httpx.Client, editor: httpx.Client, secrets: list[str])
         },
     )
     assert source.status_code == 201, source.text
+    # A cited study's new design after the verdict: the claim needs review (a stored reason).
+    redesigned = editor.patch(f"/v1/studies/{arab['id']}", json={"design": "cohort"})
+    assert redesigned.status_code == 200, redesigned.text
     assert editor.delete(f"/v1/claims/{DELETED}").status_code == 204
     created = admin.post("/v1/api-keys", json={"name": "former-curator", "role": "editor"})
     assert created.status_code == 201, created.text
@@ -238,11 +241,12 @@ class TestExport:
             "study_authors": 4,
             "evidence": 3,
             "verdicts": 2,
+            "review_reasons": 1,
             "sources": 1,
             "source_appearances": 1,
             "source_citations": 1,
             "api_keys": 3,
-            "audit_log": 20,
+            "audit_log": 21,
         }
         for spec in service.TABLES:
             rows = document[spec.name]
