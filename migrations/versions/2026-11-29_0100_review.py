@@ -5,7 +5,7 @@ SQLite adds the verdict columns with their CHECK constraints in one ``ALTER TABL
 COLUMN`` (a batch rebuild of ``verdicts`` would drop its content-generation triggers).
 
 Revision ID: 9b4d6e1f3a27
-Revises: b41c7d2e9f10
+Revises: 4e00e68a79f5
 Create Date: 2026-11-29 01:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9b4d6e1f3a27"
-down_revision: str | Sequence[str] | None = "b41c7d2e9f10"
+down_revision: str | Sequence[str] | None = "4e00e68a79f5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
