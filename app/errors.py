@@ -4,11 +4,13 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.encoding import dumps
@@ -51,6 +53,10 @@ class Problem(BaseModel):
     )
     errors: list[ValidationIssue] | None = Field(
         default=None, description="On 422: each invalid part of the request."
+    )
+    state: str | None = Field(
+        default=None,
+        description="On 503 from `/readyz`: `unreachable`, `no_schema` or `schema_behind`.",
     )
 
 
@@ -129,9 +135,17 @@ class UnsupportedMediaType(CitedbError):
     code = "unsupported-media-type"
 
 
+# Seconds a client is told to wait before it retries a 503 (the database away or busy).
+RETRY_AFTER_SECONDS = 2
+
+
 class ServiceUnavailable(CitedbError):
     status = 503
     code = "service-unavailable"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
 
 def problem_response(
@@ -222,18 +236,59 @@ async def _handle_integrity_error(_request: Request, exc: Exception) -> Response
     )
 
 
-async def _handle_database_unavailable(_request: Request, exc: Exception) -> Response:
-    logger.error("database error: %s", exc)
+# Errors that say the database cannot be reached or is too busy to answer now: connection
+# refused or lost, the server starting or stopping, too many connections, no pooled connection
+# or lock free in time. Each is transient: the client is told to retry.
+_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # connection refused, reset or timed out (TimeoutError is an OSError)
+    sqlalchemy.exc.TimeoutError,  # no pooled connection free in time
+    sqlalchemy.exc.OperationalError,  # SQLite "database is locked", PostgreSQL admin shutdown
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.InterfaceError,  # "connection is closed"
+)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Tell whether ``exc`` (or an error it was raised from) says the database is away or busy."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE_ERRORS):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def unavailable_response() -> Response:
+    """Answer 503: the database cannot be reached or is too busy; retry after a moment."""
     return problem_response(
-        503, code="database-unavailable", detail="The database cannot be reached; retry later."
+        503,
+        code="database-unavailable",
+        detail="The database cannot be reached or is too busy; retry later.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def unexpected_error_response(exc: BaseException) -> Response:
+    """Answer an error no handler knew: 503 if the database is away, else a logged 500."""
+    if is_database_unavailable(exc):
+        logger.warning("database unavailable: %r", exc)
+        return unavailable_response()
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(
+        500, code="internal-error", detail="An unexpected error occurred; it has been logged."
     )
 
 
 async def _handle_unexpected(_request: Request, exc: Exception) -> Response:
-    logger.exception("unhandled error", exc_info=exc)
-    return problem_response(
-        500, code="internal-error", detail="An unexpected error occurred; it has been logged."
-    )
+    return unexpected_error_response(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -242,6 +297,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
-    app.add_exception_handler(OperationalError, _handle_database_unavailable)
+    # Any other error is rendered by the UnexpectedErrors middleware, which (unlike
+    # Starlette's outermost handler) does not re-raise it, so the connection stays usable.
     app.add_exception_handler(DBAPIError, _handle_unexpected)
-    app.add_exception_handler(Exception, _handle_unexpected)

@@ -20,8 +20,9 @@ from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.evidence.router import router as evidence_router
 from app.factcheck.router import router as factcheck_router
 from app.imports.router import router as imports_router
+from app.inputs import RequestTextChecked
 from app.meta.router import router as meta_router
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, UnexpectedErrors
 from app.references.router import router as references_router
 from app.review.router import router as review_router
 from app.sources.router import router as sources_router
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
+        dependencies=[RequestTextChecked],
         swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
     )
     app.state.settings = settings
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.document_cache_size > 0 or settings.search_cache_bytes > 0:
         app.add_middleware(ClaimDocumentMiddleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnexpectedErrors)
     _register_problem_schema(app)
     return app
 

@@ -1,6 +1,5 @@
 """The audit log, for admins."""
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,6 +10,7 @@ from app.auth.dependencies import CurrentAdmin
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response
+from app.inputs import Instant
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import MAX_ID
 
@@ -37,14 +37,12 @@ async def list_audit(
         str | None, Query(max_length=200, description="Only writes by this key name.")
     ] = None,
     since: Annotated[
-        datetime | None, Query(description="Only writes at or after this time (RFC 3339).")
+        Instant | None, Query(description="Only writes at or after this time (RFC 3339).")
     ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
     """List every write, newest first: who, when, action, entity, and its state before and after."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
     items, next_cursor = await service.list(
         session,
         entity=entity,

@@ -939,6 +939,10 @@ def _parse_csl_json(text: str, max_records: int) -> list[Result]:
         raise UnparseableBody(
             f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+    except RecursionError as exc:
+        raise UnparseableBody("not CSL-JSON: arrays or objects nested too deep") from exc
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise UnparseableBody(f"not valid JSON: {exc}") from exc
     items: list[object] = [data] if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise UnparseableBody("CSL-JSON must be an array of items or a single item object")

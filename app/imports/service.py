@@ -22,6 +22,7 @@ its size, and written with one flush.
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import anyio
 from pydantic import ValidationError
@@ -42,6 +43,7 @@ from app.bibliography import (
 )
 from app.errors import InvalidInput
 from app.imports.schemas import ImportReport, ImportResult, ImportStatus, MatchedBy
+from app.inputs import unstorable_text
 from app.models import Study
 from app.studies import service as study_service
 from app.studies.schemas import StudyCreate
@@ -110,34 +112,39 @@ def _where(position: int, key: str | None) -> str:
     return f"record {position}" + (f" (key {key!r})" if key else "")
 
 
+def _record_problems(record: ParsedRecord, problems: Iterable[tuple[Sequence[Any], str]]) -> str:
+    """Name a record and each ``(loc, msg)`` problem of its fields."""
+    listed = "; ".join(f"{'.'.join(str(part) for part in loc)}: {msg}" for loc, msg in problems)
+    return f"{_where(record.position, record.key)}: {listed}"
+
+
 def _to_create(record: ParsedRecord) -> StudyCreate | str:
     """Return the record as a study to create, or the reason it breaks the study limits."""
     study = record.study
+    fields = {
+        "title": study.title,
+        "authors": [{"family": a.family, "given": a.given} for a in study.authors],
+        "year": study.year,
+        "journal": study.journal,
+        "volume": study.volume,
+        "issue": study.issue,
+        "pages": study.pages,
+        "doi": study.doi,
+        "pmid": study.pmid,
+        "pmcid": study.pmcid,
+        "url": study.url,
+        "abstract": study.abstract,
+        "publication_type": study.publication_type,
+        "design": study.design,
+    }
+    # Before any lookup: PostgreSQL cannot even compare a NUL.
+    unstorable = list(unstorable_text(fields))
+    if unstorable:
+        return _record_problems(record, unstorable)
     try:
-        return StudyCreate.model_validate(
-            {
-                "title": study.title,
-                "authors": [{"family": a.family, "given": a.given} for a in study.authors],
-                "year": study.year,
-                "journal": study.journal,
-                "volume": study.volume,
-                "issue": study.issue,
-                "pages": study.pages,
-                "doi": study.doi,
-                "pmid": study.pmid,
-                "pmcid": study.pmcid,
-                "url": study.url,
-                "abstract": study.abstract,
-                "publication_type": study.publication_type,
-                "design": study.design,
-            }
-        )
+        return StudyCreate.model_validate(fields)
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
-        ]
-        return f"{_where(record.position, record.key)}: {'; '.join(problems)}"
+        return _record_problems(record, ((error["loc"], error["msg"]) for error in exc.errors()))
 
 
 def _compatible(study: ParsedStudy, target: _Target) -> bool:

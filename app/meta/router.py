@@ -39,19 +39,26 @@ async def healthz() -> Health:
     "/readyz", summary="Readiness", response_model=Readiness, responses=problem_responses(503)
 )
 async def readyz(session: SessionDep, response: Response) -> Readiness:
-    """Answer 200 when the database is reachable and migrated to head; 503 with the reason."""
+    """Answer 200 when the database is reachable and migrated to head, else 503 and which it is.
+
+    The problem's `state` says why: `unreachable` (the database does not answer), `no_schema`
+    (never migrated) or `schema_behind` (migrated to an older revision).
+    """
     response.headers["Cache-Control"] = "no-store"
     try:
         revision = await service.schema_revision(session)
     except Exception as exc:
-        logger.warning("readiness: database unreachable: %s", exc)
-        raise ServiceUnavailable("The database cannot be reached.") from exc
+        logger.warning("readiness: database unreachable: %r", exc)
+        raise ServiceUnavailable("The database cannot be reached.", state="unreachable") from exc
     head = service.head_revision()
     if revision is None:
-        raise ServiceUnavailable("The database has no schema: run `citedb migrate`.")
+        raise ServiceUnavailable(
+            "The database has no schema: run `citedb migrate`.", state="no_schema"
+        )
     if revision != head:
         raise ServiceUnavailable(
-            f"The schema is at revision {revision}, not {head}: run `citedb migrate`."
+            f"The schema is at revision {revision}, not {head}: run `citedb migrate`.",
+            state="schema_behind",
         )
     return Readiness(status="ready", schema_revision=revision)
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import PROJECT_ROOT
@@ -26,9 +27,14 @@ def head_revision() -> str | None:
 
 
 async def schema_revision(session: AsyncSession) -> str | None:
-    """Return the revision the database is at, or None if it was never migrated."""
+    """Return the revision the database is at, or None if it was never migrated.
+
+    An unreachable database raises (it is not an unmigrated one): the first statement needs
+    no table, so only its failure says the database cannot be reached.
+    """
+    await session.execute(text("SELECT 1"))
     try:
         result = await session.execute(text("SELECT version_num FROM alembic_version"))
-    except Exception:
+    except (ProgrammingError, OperationalError):  # no such table
         return None
     return result.scalar_one_or_none()
