@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -11,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from tests.server import free_port
 
 POSTGRES_BIN = Path(os.environ.get("CITEDB_TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -22,13 +23,6 @@ def cluster_unavailable() -> str | None:
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         return "running as root without runuser: initdb refuses root"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -81,7 +75,7 @@ def private_cluster() -> Iterator[Cluster]:
     """Make, start and finally remove a cluster on a free port (trust auth, user postgres)."""
     directory = Path(tempfile.mkdtemp(prefix="citedb-cluster-"))
     directory.chmod(0o777)
-    cluster = Cluster(directory, _free_port())
+    cluster = Cluster(directory, free_port())
     cluster._run("initdb", "-A", "trust", "-U", "postgres", "-E", "UTF8", "-D", str(cluster.data))
     cluster.start()
     try:

@@ -32,7 +32,7 @@ class LiveServer:
         return database
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -43,7 +43,7 @@ def _free_port() -> int:
 def serve(settings: Settings) -> Iterator[LiveServer]:
     """Serve the app for ``settings`` until the block ends."""
     app = create_app(settings)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="citedb-test-server", daemon=True)
