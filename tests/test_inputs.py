@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 import httpx
 import pytest
 
+from tests.bibliography.test_limits import chained_macros
 from tests.factories import make_topic
 from tests.problems import assert_problem
 from tests.server import LiveServer
@@ -170,3 +171,10 @@ def read_response(stream: BinaryIO) -> list[bytes]:
     length = next(int(h.split(b":", 1)[1]) for h in head if h.lower().startswith(b"content-length"))
     stream.read(length)
     return head
+
+
+def test_an_import_of_chained_string_macros_is_refused(editor: httpx.Client) -> None:
+    response = editor.post("/v1/studies/import?format=bibtex", content=chained_macros())
+    problem = assert_problem(response, 422)
+    assert "macro expands past" in problem["detail"]
+    assert editor.get("/v1/studies").json()["items"] == []
