@@ -39,7 +39,7 @@ from app.topics import service as topic_service
 from app.topics.schemas import TopicCreate
 from app.verdicts import service as verdict_service
 from app.verdicts.schemas import VerdictCreate
-from app.vocabularies import Role
+from app.vocabularies import Directness, RiskOfBias, Role
 
 CONTENT = Path(__file__).resolve().parent / "content"
 SEED_KEY_NAME = "seed"
@@ -59,7 +59,7 @@ class SeedStudy(StudyCreate):
 
 
 class SeedEvidence(BaseModel):
-    """A link in the seed: the study by seed key."""
+    """A link in the seed: the study by seed key, with its appraisal where the record allows."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +68,8 @@ class SeedEvidence(BaseModel):
     finding: str
     quote: str | None = None
     notes: str | None = None
+    risk_of_bias: RiskOfBias | None = None
+    directness: Directness | None = None
 
 
 class SeedClaim(ClaimCreate):

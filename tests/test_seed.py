@@ -204,3 +204,32 @@ def test_second_run_changes_nothing_and_keeps_curators_edits(
     assert client.get(f"/v1/claims/{slug}").json()["summary"] == "Curated summary."
     assert client.get(f"/v1/claims/{other['slug']}").status_code == 404
     assert client.get("/v1/sources").json()["items"] == []
+
+
+def test_every_seed_verdict_follows_its_assessment_or_says_why_not(
+    seeded: TestDatabase, client: httpx.Client
+) -> None:
+    slugs, cursor = [], None
+    while True:
+        page = client.get("/v1/claims", params={"limit": 100, "cursor": cursor}).json()
+        slugs += [item["slug"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(slugs) == len(content("claims.yaml"))
+    departing = []
+    for slug in slugs:
+        response = client.get(f"/v1/claims/{slug}/assessment")
+        assert response.status_code == 200, (slug, response.text)
+        assessment = response.json()
+        verdict = assessment["current_verdict"]
+        assert verdict is not None, slug
+        if assessment["agrees_with_current_verdict"]:
+            continue
+        departing.append(slug)
+        # A departure says so first, naming what the assessment suggests.
+        rationale = verdict["rationale"]
+        assert rationale.startswith("Departs from the assessment, which suggests "), slug
+        suggested = assessment["suggested_rating"].replace("_", " ")
+        assert suggested in rationale.split(":")[0], (slug, suggested)
+    assert len(departing) < len(slugs), "most seed verdicts follow their assessment"
