@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -307,8 +308,15 @@ async def create(session: AsyncSession, *, data: StudyCreate, actor: Actor) -> S
     _check_retraction(data.retracted, data.retraction_note)
     await _ensure_unique(session, doi=data.doi, pmid=data.pmid, pmcid=data.pmcid)
     study = new_study(data)
-    session.add(study)
-    await session.flush()
+    try:
+        # A savepoint: if a concurrent writer stored the same identifier since the check
+        # above, the transaction survives the unique violation and names that study.
+        async with session.begin_nested():
+            session.add(study)
+            await session.flush()
+    except IntegrityError:
+        await _ensure_unique(session, doi=data.doi, pmid=data.pmid, pmcid=data.pmcid)
+        raise
     return await record_created(session, study=study, actor=actor)
 
 
