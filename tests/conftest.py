@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -18,6 +18,20 @@ from tests.server import LiveServer, serve
 BACKENDS = ("sqlite", "postgresql")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
+# The one other origin whose pages the test server lets write (CITEDB_CORS_WRITE_ORIGINS).
+WRITER_ORIGIN = "http://writer.example:8080"
+
+
+def under_ci() -> bool:
+    """Tell whether the run is CI's (``CI=true``), where nothing may be skipped for lack of it."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def skip_unless_ci(reason: str, required: str) -> NoReturn:
+    """Skip the test for ``reason``; under CI=true, fail it instead: ``required`` must be there."""
+    if under_ci():
+        pytest.fail(f"{reason} (CI=true: {required} is required)", pytrace=False)
+    pytest.skip(reason)
 
 
 def require_backend(backend: str) -> None:
@@ -25,11 +39,39 @@ def require_backend(backend: str) -> None:
     if backend != "postgresql":
         return
     reason = postgres_available()
-    if reason is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: PostgreSQL is required)", pytrace=False)
-    pytest.skip(reason)
+    if reason is not None:
+        skip_unless_ci(reason, "PostgreSQL")
+
+
+def require_shared(*parts: str) -> Path:
+    """Return ``../shared/<parts>``, the third-party data beside the clone.
+
+    A bare clone has no ``../shared``: the test is skipped, saying what is missing; under
+    CI=true it fails. Mark a test, class or module with ``pytest.mark.shared("corpora/x")``
+    to check its paths before it runs, or call this where the path is needed.
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        skip_unless_ci(
+            f"{path} is missing: this test reads third-party data from ../shared/ beside the "
+            "repository",
+            "../shared/",
+        )
+    return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``shared`` marker."""
+    config.addinivalue_line(
+        "markers", "shared(*paths): the test reads these paths of ../shared/ (require_shared)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (or fail under CI) a test marked ``shared`` whose data is not there."""
+    for marker in item.iter_markers("shared"):
+        for part in marker.args:
+            require_shared(part)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -57,6 +99,7 @@ def live_server(database: TestDatabase) -> Iterator[LiveServer]:
         max_body_bytes=200_000,
         document_cache_ttl=0,
         webhook_allow_private_targets=True,  # the tests' receivers listen on 127.0.0.1
+        cors_write_origins=WRITER_ORIGIN,
     )
     with serve(settings) as server:
         yield server

@@ -15,7 +15,9 @@ from tests import databases
 from tests.conftest import SHARED, insert_key
 from tests.server import LiveServer
 
-DATASET = SHARED / "datasets" / "check-covid"
+DATASET_PATH = "datasets/check-covid"
+DATASET = SHARED / DATASET_PATH
+pytestmark = pytest.mark.shared(DATASET_PATH)
 # Windows (start, stop) over the SUPPORT/REFUTE records in file order. Together they hold the
 # file's quirks: a claim repeated with and without a trailing space (records 343/345), an exact
 # repeat of a claim-paper pair (342/344), three pairs of different papers under one title

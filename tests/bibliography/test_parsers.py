@@ -1,7 +1,6 @@
 """The bibliographic importer against the shared corpus and its README, plus the normalisers."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +20,12 @@ from app.bibliography import (
     parse,
 )
 from app.vocabularies import Design, PublicationType
+from tests.conftest import SHARED
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "bibliographic"
+CORPUS_PATH = "corpora/bibliographic"
+CORPUS = SHARED / CORPUS_PATH
+# Marks the tests that read the third-party corpus: skipped in a bare clone, required in CI.
+needs_corpus = pytest.mark.shared(CORPUS_PATH)
 FORMATS = {
     "bibtex": ImportFormat.bibtex,
     "ris": ImportFormat.ris,
@@ -209,6 +211,7 @@ def errors(results: list[Result]) -> list[RecordError]:
 
 
 class TestCorpusTable:
+    @needs_corpus
     def test_covers_every_corpus_file(self) -> None:
         on_disk = {
             f"{p.parent.name}/{p.name}" for p in CORPUS.glob("*/*") if p.parent.name in FORMATS
@@ -258,6 +261,7 @@ class TestCorpusTable:
         assert row.pmids + row.pmids_in_errors == row.readme_pmids
 
 
+@needs_corpus
 class TestParseCorpus:
     @pytest.mark.parametrize("row", CORPUS_TABLE, ids=lambda row: row.path)
     def test_counts(self, row: Expected) -> None:
@@ -305,6 +309,7 @@ class TestParseCorpus:
                     parse(body, fmt, max_records=1000)
 
 
+@needs_corpus
 class TestCorpusFields:
     def test_bibtex_macros_and_concatenation(self) -> None:
         (record,) = studies(parse_corpus("bibtex/bibtexparser-v1__features2.bib"))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.bibliography.test_parsers import CORPUS
+from tests.bibliography.test_parsers import CORPUS, needs_corpus
 from tests.databases import TestDatabase
 
 EMBASE = CORPUS / "ris" / "asreview__embase.ris"  # 6 records
@@ -41,6 +41,7 @@ def document(value: str | dict[str, Any]) -> dict[str, Any]:
 
 
 class TestImportCommand:
+    @needs_corpus
     def test_commits_in_batches_and_prints_a_summary(self, clean_database: TestDatabase) -> None:
         result = citedb_import(clean_database, str(EMBASE), "--batch-size", "4")
         assert result.returncode == 0, result.stderr
@@ -61,6 +62,7 @@ class TestImportCommand:
         assert again.stdout.splitlines()[-1].startswith("created 0, existing 6, errors 0 of 6 ")
         assert study_count(clean_database) == 6
 
+    @needs_corpus
     def test_dry_run_writes_nothing(self, clean_database: TestDatabase) -> None:
         result = citedb_import(clean_database, str(ISSUE_992), "--format", "ris", "--dry-run")
         assert result.returncode == 0, result.stderr
@@ -69,6 +71,7 @@ class TestImportCommand:
         assert summary.endswith("(dry run: nothing written)")
         assert study_count(clean_database) == 0
 
+    @needs_corpus
     def test_a_file_whose_name_does_not_say_the_format_needs_format(
         self, clean_database: TestDatabase
     ) -> None:

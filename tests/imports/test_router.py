@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.bibliography.test_parsers import CORPUS_TABLE, Expected, corpus_body
+from tests.bibliography.test_parsers import CORPUS_TABLE, Expected, corpus_body, needs_corpus
 from tests.conftest import SHARED
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, make_study
@@ -27,7 +27,8 @@ MEDIA_TYPES = {
 # algebra V" (2004) twice: 6 + 1 + 2 + 1. (The testset's "Vulvodynia" articles share titles
 # and years too, but their PMIDs differ: five studies.)
 IN_FILE_DUPLICATES = {"bibtex/bibtexparser-v1__biber-examples.bib": 10}
-PUBMEDQA = SHARED / "datasets" / "pubmedqa" / "ori_pqal_sample500.json"
+PUBMEDQA_PATH = "datasets/pubmedqa/ori_pqal_sample500.json"
+PUBMEDQA = SHARED / PUBMEDQA_PATH
 
 
 def post_import(
@@ -76,6 +77,7 @@ def bibtex(key: str, title: str, **fields: str) -> str:
     return f"@article{{{key},\n  title = {{{title}}},\n{lines}}}\n"
 
 
+@needs_corpus
 class TestImportCorpus:
     @pytest.mark.parametrize("row", CORPUS_TABLE, ids=lambda row: row.path)
     def test_counts_match_the_readme_and_a_second_import_creates_nothing(
@@ -405,6 +407,7 @@ class TestImportLimits:
         assert_problem(response, 413)
         assert counts(clean_database)[0] == 0
 
+    @needs_corpus
     def test_the_largest_corpus_file_is_within_the_test_limit(self) -> None:
         corpus = SHARED / "corpora" / "bibliographic"
         assert max(path.stat().st_size for path in corpus.glob("*/*")) < 200_000
@@ -428,6 +431,7 @@ def medline_record(pmid: str, entry: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.shared(PUBMEDQA_PATH)
 class TestImportPubMedQA:
     def test_every_pmid_is_kept(
         self, editor: httpx.Client, clean_database: TestDatabase, tmp_path: Path

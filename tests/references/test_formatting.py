@@ -4,7 +4,6 @@ import datetime
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -29,9 +28,9 @@ from app.references.formatting import (
     to_csl_json,
 )
 from app.vocabularies import PublicationType
+from tests.conftest import require_shared
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CSL_SCHEMA = REPO_ROOT.parent / "shared" / "corpora" / "csl-schema" / "csl-data.json"
+CSL_SCHEMA = "corpora/csl-schema/csl-data.json"
 
 DARLOW = CitableStudy(
     id=12,
@@ -416,7 +415,7 @@ class TestRenderRis:
 
 class TestCslJson:
     def test_every_publication_type_validates_against_the_csl_schema(self) -> None:
-        schema = json.loads(CSL_SCHEMA.read_text(encoding="utf-8"))
+        schema = json.loads(require_shared(CSL_SCHEMA).read_text(encoding="utf-8"))
         studies = [
             study(id=100 + i, publication_type=kind, accessed=datetime.date(2026, 1, 2))
             for i, kind in enumerate(PublicationType)

@@ -1,7 +1,6 @@
 """Reference lists, citations and ClaimReview over HTTP."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +11,7 @@ from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
 from pyld import jsonld
 
+from tests.conftest import require_shared
 from tests.factories import (
     STUDY_BLOG,
     STUDY_DARLOW,
@@ -24,9 +24,7 @@ from tests.factories import (
 from tests.problems import assert_problem
 
 SLUG = "sitting-switches-your-glutes-off"
-CSL_SCHEMA = (
-    Path(__file__).resolve().parents[3] / "shared" / "corpora" / "csl-schema" / "csl-data.json"
-)
+CSL_SCHEMA = "corpora/csl-schema/csl-data.json"
 MUELLER: dict[str, Any] = {
     "title": "Gluteal EMG & sitting: a Müller\u2013Lyer study?",
     "authors": [{"family": "Müller", "given": "Jörg"}, {"family": "O'Neil", "given": "Ann"}],
@@ -140,7 +138,7 @@ class TestReferenceList:
             "application/vnd.citationstyles.csl+json"
         )
         items = response.json()
-        jsonschema.validate(items, json.loads(CSL_SCHEMA.read_text()))
+        jsonschema.validate(items, json.loads(require_shared(CSL_SCHEMA).read_text()))
         assert [item["title"] for item in items][1] == STUDY_DARLOW["title"]
         assert items[1]["DOI"] == "10.1370/afm.1518"
         assert items[0]["PMID"] == "21838925"
