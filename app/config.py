@@ -107,6 +107,15 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         default=8, ge=1, le=100, description="Deliveries one worker sends at the same time."
     )
+    cors_write_origins: str = Field(
+        default="",
+        description="Origins (`https://app.example.org`, comma-separated) whose pages may "
+        "write from a browser; reads are open to any origin. The service's own origin "
+        "(`public_base_url`, and the host a request names) may always write.",
+    )
+    gzip_min_bytes: int = Field(
+        default=1024, ge=0, description="Smallest response body compressed for gzip clients."
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     log_level: str = Field(default="info", description="Log level of the server.")
 
@@ -114,6 +123,11 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         return async_database_url(url)
+
+    @property
+    def write_origins(self) -> list[str]:
+        """Return the origins named in ``cors_write_origins``."""
+        return [origin.strip() for origin in self.cors_write_origins.split(",") if origin.strip()]
 
     @property
     def is_sqlite(self) -> bool:

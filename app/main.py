@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.admin.router import router as admin_router
 from app.assessment.router import router as assessment_router
@@ -19,6 +20,7 @@ from app.db import Database
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.evidence.router import router as evidence_router
 from app.factcheck.router import router as factcheck_router
+from app.http_methods import HttpMethods
 from app.imports.router import router as imports_router
 from app.inputs import RequestTextChecked
 from app.meta.router import router as meta_router
@@ -124,6 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ClaimDocumentMiddleware)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnexpectedErrors)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    app.add_middleware(
+        HttpMethods, write_origins=settings.write_origins, own_origin=settings.public_base_url
+    )
     _register_problem_schema(app)
     return app
 

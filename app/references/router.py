@@ -9,6 +9,7 @@ from app.db import SessionDep
 from app.encoding import dumps
 from app.errors import NotAcceptable, problem_responses
 from app.http_cache import conditional_response
+from app.negotiation import Offer, negotiate
 from app.params import StudyIdPath
 from app.references import service
 from app.references.formatting import MEDIA_TYPES, CitationFormat
@@ -17,16 +18,20 @@ from app.studies import service as study_service
 router = APIRouter(tags=["references"])
 
 CLAIMREVIEW_MEDIA_TYPE = "application/ld+json"
+# DOI content negotiation's formatted citation: ``text/x-bibliography; style=apa``.
+BIBLIOGRAPHY_MEDIA_TYPE = "text/x-bibliography"
 
-# Media types a client may ask for in Accept, and the format each means.
-ACCEPTED: dict[str, CitationFormat] = {
-    "text/plain": CitationFormat.apa,
-    "application/x-bibtex": CitationFormat.bibtex,
-    "text/x-bibtex": CitationFormat.bibtex,
-    "application/x-research-info-systems": CitationFormat.ris,
-    "application/vnd.citationstyles.csl+json": CitationFormat.csl_json,
-    "application/json": CitationFormat.csl_json,
-}
+# What a client may ask for in Accept, and the format each means; the first is the default.
+OFFERS: tuple[Offer[CitationFormat], ...] = (
+    Offer(MEDIA_TYPES[CitationFormat.apa], CitationFormat.apa),
+    Offer(BIBLIOGRAPHY_MEDIA_TYPE, CitationFormat.apa, {"style": "apa"}),
+    Offer(BIBLIOGRAPHY_MEDIA_TYPE, CitationFormat.vancouver, {"style": "vancouver"}),
+    Offer(MEDIA_TYPES[CitationFormat.bibtex], CitationFormat.bibtex),
+    Offer("text/x-bibtex", CitationFormat.bibtex),
+    Offer(MEDIA_TYPES[CitationFormat.ris], CitationFormat.ris),
+    Offer(MEDIA_TYPES[CitationFormat.csl_json], CitationFormat.csl_json),
+    Offer("application/json", CitationFormat.csl_json),
+)
 
 FormatQuery = Annotated[
     CitationFormat | None,
@@ -59,25 +64,26 @@ TEXT_RESPONSES = {
 }
 
 
-def choose_format(requested: CitationFormat | None, accept: str | None) -> CitationFormat:
-    """Return the requested format, else the first acceptable one named in Accept; 406 if none."""
+def choose_format(
+    requested: CitationFormat | None, accept: str | None
+) -> tuple[CitationFormat, str]:
+    """Return the format and the media type to answer: ``format`` when given, else the best
+    offer ``Accept`` allows (with its q-values); 406 when it allows none."""
     if requested is not None:
-        return requested
-    if not accept:
-        return CitationFormat.apa
-    for part in accept.split(","):
-        media_type = part.split(";")[0].strip().lower()
-        if media_type in ("*/*", "text/*"):
-            return CitationFormat.apa
-        if media_type in ACCEPTED:
-            return ACCEPTED[media_type]
-    raise NotAcceptable(
-        f"Cannot answer '{accept}'. Ask for one of: {', '.join(ACCEPTED)}, or use `format`."
-    )
+        return requested, _with_charset(MEDIA_TYPES[requested])
+    offer = negotiate(accept, OFFERS)
+    if offer is None:
+        kinds = dict.fromkeys(
+            f"{o.media_type}; style={o.params['style']}" if o.params else o.media_type
+            for o in OFFERS
+        )
+        raise NotAcceptable(
+            f"Cannot answer '{accept}'. Ask for one of: {', '.join(kinds)}, or use `format`."
+        )
+    return offer.value, _with_charset(offer.media_type)
 
 
-def _media_type(fmt: CitationFormat) -> str:
-    media_type = MEDIA_TYPES[fmt]
+def _with_charset(media_type: str) -> str:
     return media_type if "charset" in media_type else f"{media_type}; charset=utf-8"
 
 
@@ -95,10 +101,10 @@ async def claim_references(
     accept: AcceptHeader = None,
 ) -> Response:
     """Cite every study behind a claim, numbered in the evidence order, ready to paste."""
-    chosen = choose_format(fmt, accept)
+    chosen, media_type = choose_format(fmt, accept)
     body = await service.reference_list(session, claim=claim, fmt=chosen)
     return conditional_response(
-        request, body.encode(), media_type=_media_type(chosen), headers={"Vary": "Accept"}
+        request, body.encode(), media_type=media_type, headers={"Vary": "Accept"}
     )
 
 
@@ -116,11 +122,11 @@ async def study_citation(
     accept: AcceptHeader = None,
 ) -> Response:
     """Cite one study in APA, Vancouver, BibTeX, RIS or CSL-JSON."""
-    chosen = choose_format(fmt, accept)
+    chosen, media_type = choose_format(fmt, accept)
     found = await study_service.get(session, study_id=study)
     body = service.citation(found, chosen)
     return conditional_response(
-        request, body.encode(), media_type=_media_type(chosen), headers={"Vary": "Accept"}
+        request, body.encode(), media_type=media_type, headers={"Vary": "Accept"}
     )
 
 
