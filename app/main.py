@@ -23,6 +23,7 @@ from app.factcheck.router import router as factcheck_router
 from app.http_methods import HttpMethods
 from app.imports.router import router as imports_router
 from app.inputs import RequestTextChecked
+from app.meta.docs import router as docs_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit, UnexpectedErrors
 from app.references.router import router as references_router
@@ -93,7 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
         dependencies=[RequestTextChecked],
-        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+        docs_url=None,  # served by app.meta.docs from packaged assets, not from a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.claim_documents = ClaimDocumentCache(
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_router,
         changes_router,
         meta_router,
+        docs_router,
     ):
         app.include_router(router)
     if settings.document_cache_size > 0 or settings.search_cache_bytes > 0:
