@@ -11,25 +11,17 @@ import httpx
 import pytest
 import yaml
 
+from tests.conftest import require_shared
 from tests.databases import TestDatabase
 
 CONTENT = Path(__file__).resolve().parent.parent / "seed" / "content"
-ARTICLE = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "sources"
-    / ("glute-amnesia-article.txt")
-)
+ARTICLE = "sources/glute-amnesia-article.txt"
 HEADLINE = "Sitting for hours every day switches your glutes off."
 
 
 def article_text() -> str:
     """Return the seed article with its whitespace folded; skip (fail under CI) without it."""
-    if not ARTICLE.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{ARTICLE} is missing (CI=true: ../shared is required)", pytrace=False)
-        pytest.skip(f"{ARTICLE} is missing (a bare clone has no ../shared)")
-    return folded(ARTICLE.read_text(encoding="utf-8"))
+    return folded(require_shared(ARTICLE).read_text(encoding="utf-8"))
 
 
 def folded(text: str) -> str:

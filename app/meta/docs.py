@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from app.errors import NotFound
-from app.http_cache import etag_for, matches
+from app.http_cache import etag_for, none_match
 
 ASSETS_PACKAGE = "fastapi_swagger.resources"
 ASSETS = {
@@ -63,6 +63,6 @@ async def swagger_ui_asset(name: str, request: Request) -> Response:
         raise NotFound(f"No Swagger UI asset named {name!r}.")
     body, etag = asset(name)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={ASSET_MAX_AGE}"}
-    if matches(request.headers.get("if-none-match"), etag):
+    if none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type=ASSETS[name], headers=headers)

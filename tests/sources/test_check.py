@@ -5,9 +5,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import require_shared
 from tests.databases import TestDatabase
 from tests.problems import assert_problem
-from tests.test_seed import ARTICLE, article_text, run_seed
+from tests.test_seed import ARTICLE, run_seed
 
 # An article of our own: five seed works cited with one planted error each (year, journal,
 # DOI, author, title), two cited correctly, and one work that does not exist. HTML, with a
@@ -75,8 +76,7 @@ def matched_title(reference: dict[str, Any]) -> str:
 
 
 def test_seed_article_against_the_seed(seeded: TestDatabase, editor: httpx.Client) -> None:
-    article_text()  # skips (fails under CI) without ../shared
-    text = ARTICLE.read_text(encoding="utf-8")
+    text = require_shared(ARTICLE).read_text(encoding="utf-8")
     response = editor.post(
         "/v1/sources/check", content=text, headers={"Content-Type": "text/plain"}
     )
