@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import WRITER_ORIGIN
-from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study, make_topic
+from tests.factories import STUDY_DARLOW, created, decide, link, make_claim, make_study, make_topic
 from tests.problems import assert_problem
 
 OTHER_ORIGIN = "http://reader.example"
@@ -33,7 +33,18 @@ def content(editor: httpx.Client) -> dict[str, str]:
     study = make_study(editor, **STUDY_DARLOW)
     evidence = link(editor, claim["slug"], study["id"], "contradicts")
     verdict = decide(editor, claim["slug"], "mostly_refuted")
+    source = created(
+        editor.post(
+            "/v1/sources",
+            json={
+                "url": "https://example.org/glute-amnesia",
+                "title": "Glute amnesia?",
+                "appearances": [{"claim": claim["slug"], "stance": "refutes"}],
+            },
+        )
+    )
     return {
+        "source": str(source["id"]),
         "claim": claim["slug"],
         "study": str(study["id"]),
         "evidence": str(evidence["id"]),
