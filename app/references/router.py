@@ -38,7 +38,8 @@ FormatQuery = Annotated[
     Query(
         alias="format",
         description="apa (default), vancouver, bibtex, ris or csl-json. Without it the "
-        "`Accept` header chooses (e.g. `application/x-bibtex`).",
+        "`Accept` header chooses, with its q-values (e.g. `application/x-bibtex`, or "
+        "DOI-style `text/x-bibliography; style=apa` or `style=vancouver`).",
     ),
 ]
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
@@ -52,6 +53,13 @@ TEXT_RESPONSES = {
                 "example": "1. Darlow B, Dowell A, Baxter GD, Mathieson F, Perry M, Dean S. The "
                 "enduring impact of what clinicians say to people with low back pain. Ann Fam "
                 "Med. 2013;11(6):527\u201334. doi:10.1370/afm.1518\n",
+            },
+            BIBLIOGRAPHY_MEDIA_TYPE: {
+                "schema": {"type": "string"},
+                "example": "Darlow, B., Dowell, A., Baxter, G. D., Mathieson, F., Perry, M., & "
+                "Dean, S. (2013). The Enduring Impact of What Clinicians Say to People With Low "
+                "Back Pain. Annals of Family Medicine, 11(6), 527\u2013534. "
+                "https://doi.org/10.1370/afm.1518\n",
             },
             MEDIA_TYPES[CitationFormat.bibtex]: {"schema": {"type": "string"}},
             MEDIA_TYPES[CitationFormat.ris]: {"schema": {"type": "string"}},
