@@ -10,6 +10,7 @@ import extruct
 import httpx
 import pytest
 
+from app.vocabularies import RATING_LABELS, Rating
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, created, decide, link, make_claim, make_study
 from tests.problems import assert_problem
@@ -66,7 +67,8 @@ def test_seeded_headline_renders_in_chromium_with_its_claim_review(
     for heading in ("Verdict", "What the evidence supports", "Evidence", "References"):
         assert f">{heading}</h2>" in dom
     assert ">Where this claim appears</h2>" in dom
-    assert "Mostly refuted" in dom
+    verdict = client.get(f"/v1/claims/{headline['slug']}").json()["verdict"]
+    assert f'<p class="rating">{RATING_LABELS[Rating(verdict["rating"])]}</p>' in dom
     assert 'href="https://doi.org/10.1186/2045-709x-19-18"' in dom  # Arab 2011
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/21838925/"' in dom
     [article] = content("sources.yaml")
@@ -78,7 +80,8 @@ def test_seeded_headline_renders_in_chromium_with_its_claim_review(
     assert review["url"] == f"http://127.0.0.1:8000/claims/{headline['slug']}"
     assert review["itemReviewed"]["appearance"][0]["url"] == article["url"]
     assert review["itemReviewed"]["author"][0]["name"] == "Doug Joachim"
-    assert review["reviewRating"]["ratingValue"] == 2
+    assert review["reviewRating"]["alternateName"] == RATING_LABELS[Rating(verdict["rating"])]
+    assert review["reviewRating"].get("ratingValue") == verdict["rating_value"]
 
     screenshot = tmp_path / "page.png"
     chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1280,2000", url)
