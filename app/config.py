@@ -117,6 +117,19 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="Smallest response body compressed for gzip clients."
     )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
+    write_wait_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=300,
+        description="Seconds a request waits for a database connection and, on SQLite, for "
+        "its turn to write; past it the answer is 503 with `Retry-After`.",
+    )
+    import_batch_records: int = Field(
+        default=100,
+        ge=1,
+        description="Records an HTTP import commits in each of its transactions; other "
+        "writers take their turns between them.",
+    )
     log_level: str = Field(default="info", description="Log level of the server.")
 
     @field_validator("database_url")

@@ -10,7 +10,6 @@ lost with the batch in flight.
 
 import getpass
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from rich.progress import (
 )
 
 from app.auth.actor import Actor
-from app.bibliography import ImportFormat, Result, detect_format
+from app.bibliography import ImportFormat, detect_format
 from app.config import Settings
 from app.db import Database
 from app.errors import InvalidInput
@@ -132,9 +131,11 @@ async def import_file(
         task = progress.add_task("checking" if dry_run else "importing", total=len(results))
         for batch in service.batches(results, batch_size):
             if dry_run:
-                records += await _check(database, batch=batch, upload=upload, actor=actor)
+                records += await service.check_batch(
+                    database, batch=batch, upload=upload, actor=actor
+                )
             else:
-                records += await _commit(
+                records += await service.commit_batch(
                     database, batch=batch, upload=upload, actor=actor, fmt=fmt, source=path.name
                 )
                 # Printed only once the batch is committed: a killed import has stored every
@@ -143,39 +144,6 @@ async def import_file(
             progress.update(task, completed=len(records))
     summary = service.report(fmt, dry_run=dry_run, records=records)
     return Outcome(summary, time.perf_counter() - started)
-
-
-async def _commit(
-    database: Database,
-    *,
-    batch: Sequence[Result],
-    upload: service.UploadIndex,
-    actor: Actor,
-    fmt: ImportFormat,
-    source: str,
-) -> list[ImportResult]:
-    """Import one batch in its own transaction, with its audit row."""
-    async with database.write_sessions() as session, session.begin():
-        records = await service.import_batch(
-            session, results=batch, upload=upload, dry_run=False, actor=actor
-        )
-        summary = service.report(fmt, dry_run=False, records=records)
-        if summary.created:
-            first, last = records[0].position, records[-1].position
-            await service.record_import(
-                session, actor=actor, summary=summary, source=f"{source} records {first}-{last}"
-            )
-    return records
-
-
-async def _check(
-    database: Database, *, batch: Sequence[Result], upload: service.UploadIndex, actor: Actor
-) -> list[ImportResult]:
-    """Match one batch without writing anything."""
-    async with database.read_sessions() as session:
-        return await service.import_batch(
-            session, results=batch, upload=upload, dry_run=True, actor=actor
-        )
 
 
 def print_summary(outcome: Outcome, *, console: Console) -> None:

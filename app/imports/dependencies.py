@@ -54,6 +54,13 @@ async def import_max_records(request: Request) -> int:
     return settings.import_max_records
 
 
+async def import_batch_records(request: Request) -> int:
+    """Return the records an import commits at a time (``CITEDB_IMPORT_BATCH_RECORDS``)."""
+    settings: Settings = request.app.state.settings
+    return settings.import_batch_records
+
+
 ImportFormatDep = Annotated[ImportFormat, Depends(import_format)]
 ImportTextDep = Annotated[str, Depends(import_text)]
 ImportMaxRecordsDep = Annotated[int, Depends(import_max_records)]
+ImportBatchRecordsDep = Annotated[int, Depends(import_batch_records)]

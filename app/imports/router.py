@@ -5,11 +5,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.db import SessionDep
+from app.db import DatabaseDep
 from app.errors import problem_responses
 from app.http_cache import write_response
 from app.imports import service
-from app.imports.dependencies import ImportFormatDep, ImportMaxRecordsDep, ImportTextDep
+from app.imports.dependencies import (
+    ImportBatchRecordsDep,
+    ImportFormatDep,
+    ImportMaxRecordsDep,
+    ImportTextDep,
+)
 from app.imports.schemas import ImportReport
 
 router = APIRouter(prefix="/v1/studies", tags=["curation"])
@@ -107,8 +112,12 @@ Import BibTeX, RIS, CSL-JSON or PubMed MEDLINE records as studies: send the file
   or holds more records than allowed is a 422 with the reason; a body too large is a 413.
 * `dry_run=true` answers the same report and writes nothing (a record that would be created
   has no `study_id`).
-* The import is one transaction, audited as one `import` row (entity `study_import`) plus a
-  `create` row per new study. An import that creates nothing writes nothing.
+* The import commits every `CITEDB_IMPORT_BATCH_RECORDS` records (100 by default) in a
+  transaction of its own, so other curators' writes go in between. If it fails part way
+  (503), the batches committed stay: send the file again and they match as `existing`.
+* Each batch that creates studies is audited as one `import` row (entity `study_import`,
+  `source` naming the record range) plus a `create` row per new study. An import that creates
+  nothing writes nothing.
 """
 
 
@@ -116,27 +125,29 @@ Import BibTeX, RIS, CSL-JSON or PubMed MEDLINE records as studies: send the file
     "/import",
     summary="Import studies from a bibliographic file",
     response_model=ImportReport,
-    responses=problem_responses(401, 403, 413, 415, 422),
+    responses=problem_responses(401, 403, 413, 415, 422, 503),
     openapi_extra={"requestBody": REQUEST_BODY},
     description=DESCRIPTION,
 )
 async def import_studies(
     actor: CurrentEditor,
-    session: SessionDep,
+    database: DatabaseDep,
     fmt: ImportFormatDep,
     body: ImportTextDep,
     max_records: ImportMaxRecordsDep,
+    batch_records: ImportBatchRecordsDep,
     dry_run: Annotated[
         bool, Query(description="Answer the same report, and write nothing.")
     ] = False,
 ) -> Response:
     """Import BibTeX, RIS, CSL-JSON or PubMed MEDLINE records as studies, or check them."""
     report = await service.import_body(
-        session,
+        database,
         body=body,
         fmt=fmt,
         dry_run=dry_run,
         max_records=max_records,
+        batch_records=batch_records,
         actor=actor,
     )
     return write_response(report)

@@ -19,6 +19,7 @@ PMCID is not a matching key), as is a record whose fields break the limits of ``
 its size, and written with one flush.
 """
 
+import asyncio
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,6 +42,7 @@ from app.bibliography import (
     normalize_title,
     parse,
 )
+from app.db import Database
 from app.errors import InvalidInput
 from app.imports.schemas import ImportReport, ImportResult, ImportStatus, MatchedBy
 from app.inputs import unstorable_text
@@ -378,28 +380,71 @@ async def record_import(
     )
 
 
+async def commit_batch(
+    database: Database,
+    *,
+    batch: Sequence[Result],
+    upload: UploadIndex,
+    actor: Actor,
+    fmt: ImportFormat,
+    source: str | None = None,
+) -> list[ImportResult]:
+    """Import one batch in its own write transaction, audited as an ``import`` row if it creates.
+
+    The row names the batch's record range (after ``source``, the file, if given), since a row
+    for a whole upload would be lost with a batch that fails.
+    """
+    async with database.write_transaction() as session:
+        records = await import_batch(
+            session, results=batch, upload=upload, dry_run=False, actor=actor
+        )
+        summary = report(fmt, dry_run=False, records=records)
+        if summary.created:
+            span = f"records {records[0].position}-{records[-1].position}"
+            await record_import(
+                session,
+                actor=actor,
+                summary=summary,
+                source=f"{source} {span}" if source else span,
+            )
+    return records
+
+
+async def check_batch(
+    database: Database, *, batch: Sequence[Result], upload: UploadIndex, actor: Actor
+) -> list[ImportResult]:
+    """Match one batch without writing anything."""
+    async with database.read_sessions() as session:
+        return await import_batch(session, results=batch, upload=upload, dry_run=True, actor=actor)
+
+
 async def import_body(
-    session: AsyncSession,
+    database: Database,
     *,
     body: str,
     fmt: ImportFormat,
     dry_run: bool,
     max_records: int,
+    batch_records: int,
     actor: Actor,
 ) -> ImportReport:
-    """Import every record of an upload in the session's transaction, or only report (dry run).
+    """Import every record of an upload, ``batch_records`` to a transaction, or only report.
 
-    The import is audited as one ``import`` row of entity ``study_import`` plus a ``create``
-    row per new study; an import that creates nothing writes nothing, not even its audit row.
+    Each batch commits on its own and the write turn is given up between batches, so other
+    writers wait for one batch, not for the whole upload. An upload that fails part way keeps
+    the batches committed before; sent again, those records match as ``existing``. Each batch
+    that creates studies is audited as one ``import`` row of entity ``study_import`` plus a
+    ``create`` row per new study; an import that creates nothing writes nothing.
     """
     results = await parse_body(body, fmt=fmt, max_records=max_records)
     upload = UploadIndex()
     records: list[ImportResult] = []
-    for batch in batches(results):
-        records += await import_batch(
-            session, results=batch, upload=upload, dry_run=dry_run, actor=actor
-        )
-    summary = report(fmt, dry_run=dry_run, records=records)
-    if summary.created and not dry_run:
-        await record_import(session, actor=actor, summary=summary)
-    return summary
+    for batch in batches(results, batch_records):
+        if dry_run:
+            records += await check_batch(database, batch=batch, upload=upload, actor=actor)
+        else:
+            records += await commit_batch(
+                database, batch=batch, upload=upload, actor=actor, fmt=fmt
+            )
+            await asyncio.sleep(0)  # let the writers queued behind this batch start
+    return report(fmt, dry_run=dry_run, records=records)

@@ -290,7 +290,7 @@ class TestImportStudies:
         assert [r["reason"] for r in real["records"]] == [r["reason"] for r in dry["records"]]
         assert (real["created"], real["existing"], real["errors"]) == (1, 2, 1)
 
-    def test_the_import_is_audited_once_plus_a_row_per_study(
+    def test_each_batch_is_audited_once_plus_a_row_per_study(
         self, editor: httpx.Client, admin: httpx.Client
     ) -> None:
         body = bibtex("a", "One") + bibtex("b", "Two", pmid="42") + bibtex("c", "One")
@@ -305,6 +305,7 @@ class TestImportStudies:
             "existing": 1,
             "errors": 0,
             "dry_run": False,
+            "source": "records 1-3",
         }
         created = admin.get("/v1/audit", params={"entity": "study"}).json()["items"]
         assert sorted((row["action"], row["entity_id"]) for row in created) == [
