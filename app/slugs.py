@@ -1,10 +1,8 @@
 """Slugs: short, readable, URL-safe names made from text."""
 
-import re
-import unicodedata
+from app.folding import fold
 
 MAX_SLUG_LENGTH = 80
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Lower-case words joined by hyphens, and never digits alone: `{claim}` and `{topic}` read a
 # path of digits as an id, so an all-digit slug could not be reached.
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)+$|^[0-9]*[a-z][a-z0-9]*$"
@@ -16,8 +14,7 @@ def slugify(text: str, *, prefix: str, max_length: int = MAX_SLUG_LENGTH) -> str
     A slug that would be empty or digits alone gets ``prefix`` (``claim-2024``), so that it
     can never be mistaken for an id.
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")
+    slug = fold(text, separator="-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0]
     if not slug or slug.isdigit():

