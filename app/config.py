@@ -124,6 +124,28 @@ class Settings(BaseSettings):
         description="Seconds a request waits for a database connection and, on SQLite, for "
         "its turn to write; past it the answer is 503 with `Retry-After`.",
     )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counts live: `memory://` (each process counts alone) or "
+        "a store that processes share, such as `redis://127.0.0.1:6379/0` (any storage URI "
+        "of the `limits` package).",
+    )
+    rate_limit_writes_per_key: str = Field(
+        default="120/minute",
+        description="Writes (POST, PUT, PATCH, DELETE) one API key may send, in the `limits` "
+        "notation (`120/minute`, `10/second;1000/hour`; empty: no limit).",
+    )
+    rate_limit_writes_per_address: str = Field(
+        default="300/minute", description="Writes one client address may send."
+    )
+    rate_limit_expensive_per_key: str = Field(
+        default="60/minute",
+        description="Expensive requests one API key may send: search (`q` on `GET /v1/claims` "
+        "or `/v1/studies`), the citation check, the bibliographic import and the restore.",
+    )
+    rate_limit_expensive_per_address: str = Field(
+        default="120/minute", description="Expensive requests one client address may send."
+    )
     import_batch_records: int = Field(
         default=100,
         ge=1,
@@ -131,6 +153,20 @@ class Settings(BaseSettings):
         "writers take their turns between them.",
     )
     log_level: str = Field(default="info", description="Log level of the server.")
+
+    @field_validator(
+        "rate_limit_writes_per_key",
+        "rate_limit_writes_per_address",
+        "rate_limit_expensive_per_key",
+        "rate_limit_expensive_per_address",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip():
+            parse_many(value)  # ValueError names what is wrong
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -29,7 +29,9 @@ from app.errors import problem_response
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # Response headers a script on another origin may read.
-EXPOSED_HEADERS = "ETag, Link, Location, Retry-After, Content-Disposition"
+EXPOSED_HEADERS = (
+    "ETag, Link, Location, Retry-After, Content-Disposition, RateLimit, RateLimit-Policy"
+)
 PREFLIGHT_MAX_AGE = "600"
 
 

@@ -26,6 +26,7 @@ from app.inputs import RequestTextChecked
 from app.meta.docs import router as docs_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit, UnexpectedErrors
+from app.rate_limits import RateLimiter, RateLimits
 from app.references.router import router as references_router
 from app.review.router import router as review_router
 from app.sources.router import router as sources_router
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    app.add_middleware(RateLimits, limiter=RateLimiter(settings))
     app.add_middleware(
         HttpMethods, write_origins=settings.write_origins, own_origin=settings.public_base_url
     )

@@ -15,6 +15,16 @@ from app.config import Settings
 from tests.databases import TestDatabase, fresh_database, postgres_available
 from tests.server import LiveServer, serve
 
+# The suite sends thousands of writes a minute from 127.0.0.1: every server it starts gets
+# generous rate limits, unless a test sets its own (tests/test_rate_limits.py does).
+for _budget in (
+    "WRITES_PER_KEY",
+    "WRITES_PER_ADDRESS",
+    "EXPENSIVE_PER_KEY",
+    "EXPENSIVE_PER_ADDRESS",
+):
+    os.environ.setdefault(f"CITEDB_RATE_LIMIT_{_budget}", "1000000/minute")
+
 BACKENDS = ("sqlite", "postgresql")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
