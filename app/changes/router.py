@@ -42,7 +42,10 @@ async def list_changes(
     Each write appends its changes in its own transaction, numbered `seq` in the order readers
     see the commits: a reader that keeps passing the last `seq` it saw as `after` never misses a
     change and never sees one twice, however many writers commit at once. Deletions appear as
-    `deleted` changes (tombstones). Changes are kept for a configured number of days
+    `deleted` changes (tombstones). A write that changes a claim's document through something
+    else (a link or a verdict on it, a cited study retracted or redesigned) also lists that
+    claim as `updated` with its new `version`, so a client keeping claims by version stays in
+    step by following claim changes alone. Changes are kept for a configured number of days
     (`CITEDB_CHANGES_RETENTION_DAYS`); an `after` older than that, or beyond the newest change
     (the database was restored), answers 410: re-read the content, then follow the feed again.
     """

@@ -6,11 +6,16 @@ last statement. On PostgreSQL that row lock is held until the commit, so a write
 number ``n + 1`` commits after the writer of ``n`` is visible: a reader following ``after``
 never skips a change that commits later with a smaller number. SQLite serialises writers
 already. The lock is held only for the time of the commit, not the whole write.
+
+A write can change claims it does not name: a retraction or a new design renews the documents
+of every claim citing the study, and a link or a retraction may flag claims for review. Those
+claims are handed to :func:`track_claims`; each becomes one ``updated`` change, numbered with
+the rest, carrying the claim's version as committed and the review reasons newly set on it.
 """
 
 import builtins
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,10 +26,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.changes.schemas import ChangeAction, ChangeEntity, ChangeRead
 from app.errors import CitedbError
-from app.models import AuditEntry, Change, ChangeCounter
+from app.models import AuditEntry, Change, ChangeCounter, Claim
 from app.models.base import utcnow
 
 PENDING = "citedb.pending_changes"
+TOUCHED = "citedb.touched_claims"
 # Audit actions that are changes to content, and the feed's name for each.
 ACTIONS = {
     "create": ChangeAction.created,
@@ -48,6 +54,14 @@ class PendingChange:
 
     entry: AuditEntry
     version: int | None
+    review_reasons: builtins.list[str] | None = None
+
+
+@dataclass
+class TouchedClaim:
+    """A claim changed by a write to something else; its version is read at commit."""
+
+    review_reasons: builtins.list[str] = field(default_factory=builtins.list)
 
 
 def track(session: AsyncSession, entry: AuditEntry, *, version: int | None) -> None:
@@ -57,40 +71,88 @@ def track(session: AsyncSession, entry: AuditEntry, *, version: int | None) -> N
     session.info.setdefault(PENDING, []).append(PendingChange(entry, version))
 
 
+def track_claims(
+    session: AsyncSession, claim_ids: Iterable[int], *, review_reason: str | None = None
+) -> None:
+    """Queue an ``updated`` change for each claim, once a transaction, with ``review_reason``."""
+    touched: dict[int, TouchedClaim] = session.info.setdefault(TOUCHED, {})
+    for claim_id in claim_ids:
+        claim = touched.setdefault(claim_id, TouchedClaim())
+        if review_reason is not None and review_reason not in claim.review_reasons:
+            claim.review_reasons.append(review_reason)
+
+
+def _touched_rows(
+    session: Session, touched: dict[int, TouchedClaim], audited: builtins.list[PendingChange]
+) -> builtins.list[dict[str, Any]]:
+    """Return the change rows of the touched claims (without ``seq`` and ``at``).
+
+    A claim the transaction also changed itself keeps that one change, with the reasons added;
+    a deleted claim has none.
+    """
+    for change in audited:
+        if change.entry.entity == "claim" and change.entry.entity_id in touched:
+            change.review_reasons = touched.pop(change.entry.entity_id).review_reasons or None
+    if not touched:
+        return []
+    versions: dict[int, int] = {
+        row.id: row.version
+        for row in session.execute(
+            select(Claim.id, Claim.version).where(
+                Claim.id.in_(builtins.list(touched)), Claim.deleted_at.is_(None)
+            )
+        )
+    }
+    return [
+        {
+            "entity": "claim",
+            "entity_id": claim_id,
+            "action": ChangeAction.updated.value,
+            "version": versions[claim_id],
+            "audit_id": None,
+            "review_reasons": claim.review_reasons or None,
+        }
+        for claim_id, claim in sorted(touched.items())
+        if claim_id in versions
+    ]
+
+
 @event.listens_for(Session, "before_commit")
 def _publish(session: Session) -> None:
     """Insert the queued changes with the next numbers, as the transaction's last writes."""
-    pending: builtins.list[PendingChange] | None = session.info.pop(PENDING, None)
-    if not pending:
+    pending: builtins.list[PendingChange] = session.info.pop(PENDING, None) or []
+    touched: dict[int, TouchedClaim] = session.info.pop(TOUCHED, None) or {}
+    if not pending and not touched:
         return
     session.flush()
     # A change whose audit row was rolled back with a savepoint is not published.
     kept = [change for change in pending if inspect(change.entry).persistent]
-    if not kept:
+    touched_rows = _touched_rows(session, touched, kept)
+    rows = [
+        {
+            "entity": change.entry.entity,
+            "entity_id": change.entry.entity_id,
+            "action": ACTIONS[change.entry.action].value,
+            "version": change.version,
+            "audit_id": change.entry.id,
+            "review_reasons": change.review_reasons,
+        }
+        for change in kept
+    ] + touched_rows
+    if not rows:
         return
     last = session.execute(
         sa.update(ChangeCounter)
         .where(ChangeCounter.id == 1)
-        .values(last_seq=ChangeCounter.last_seq + len(kept))
+        .values(last_seq=ChangeCounter.last_seq + len(rows))
         .returning(ChangeCounter.last_seq)
         .execution_options(synchronize_session=False)
     ).scalar_one()
     at = utcnow()
-    first = last - len(kept) + 1
+    first = last - len(rows) + 1
     session.execute(
         sa.insert(Change),
-        [
-            {
-                "seq": first + index,
-                "at": at,
-                "entity": change.entry.entity,
-                "entity_id": change.entry.entity_id,
-                "action": ACTIONS[change.entry.action].value,
-                "version": change.version,
-                "audit_id": change.entry.id,
-            }
-            for index, change in enumerate(kept)
-        ],
+        [{"seq": first + index, "at": at, **row} for index, row in enumerate(rows)],
     )
 
 
@@ -98,6 +160,7 @@ def _publish(session: Session) -> None:
 def _forget(session: Session) -> None:
     """Drop the changes of a transaction that rolled back."""
     session.info.pop(PENDING, None)
+    session.info.pop(TOUCHED, None)
 
 
 def following(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app.audit import service as audit_service
 from app.auth.actor import Actor
+from app.changes import service as changes_service
 from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceSummary, EvidenceUpdate
@@ -135,9 +136,11 @@ async def summaries(
     return result
 
 
-def _touch(claim: Claim) -> None:
+def _touch(session: AsyncSession, claim: Claim) -> None:
+    """Renew the claim's document (its evidence changed): a new version, a change of the feed."""
     claim.version += 1
     claim.updated_at = utcnow()
+    changes_service.track_claims(session, [claim.id])
 
 
 async def _review(session: AsyncSession, claim: Claim) -> None:
@@ -172,7 +175,7 @@ async def create(
         )
     evidence = Evidence(claim_id=claim.id, **data.model_dump())
     session.add(evidence)
-    _touch(claim)
+    _touch(session, claim)
     await session.flush()
     await _review(session, claim)
     created = to_read(evidence, claim=claim, study=study)
@@ -198,7 +201,7 @@ async def update(
         setattr(evidence, field, value)
     evidence.version += 1
     evidence.updated_at = utcnow()
-    _touch(evidence.claim)
+    _touch(session, evidence.claim)
     await session.flush()
     await _review(session, evidence.claim)
     updated = read(evidence)
@@ -218,7 +221,7 @@ async def delete(session: AsyncSession, *, edit: Edit[Evidence, EvidenceRead]) -
     """Unlink a study from a claim."""
     evidence, before, actor = edit.entity, edit.before, edit.actor
     claim = evidence.claim
-    _touch(claim)
+    _touch(session, claim)
     await session.delete(evidence)
     await session.flush()
     await _review(session, claim)

@@ -1,11 +1,12 @@
 """The change feed: one row for every change to published content, numbered in commit order."""
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, JSONDocument
 
 
 class Change(Base):
@@ -13,7 +14,9 @@ class Change(Base):
 
     The row points at the audit row of the same write, which holds who made it and the
     entity's state before and after; the feed itself stays narrow, and is pruned after the
-    retention period while the audit log is kept.
+    retention period while the audit log is kept. A change made to a claim through its
+    evidence or studies (its review flagged, its document renewed) has no audit row of its own;
+    ``review_reasons`` lists the review reasons it newly set, if any.
     """
 
     __tablename__ = "changes"
@@ -25,6 +28,7 @@ class Change(Base):
     action: Mapped[str] = mapped_column(sa.String(16))
     version: Mapped[int | None] = mapped_column()
     audit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("audit_log.id", ondelete="SET NULL"))
+    review_reasons: Mapped[list[Any] | None] = mapped_column(JSONDocument)
 
     __table_args__ = (sa.Index("ix_changes_audit_id", "audit_id"),)
 

@@ -1,8 +1,8 @@
 """Review reasons: set by the writes that can make a verdict stale, cleared by a new verdict.
 
 Every reason is set by :func:`flag`, in the transaction of the write that causes it, with one
-statement for any number of claims. Whatever must follow a claim newly needing review hooks
-there: ``flag`` returns the ids of the claims it newly flagged.
+statement for any number of claims. The claims it newly flags go to the change feed as
+``updated`` changes carrying the reason, which webhooks deliver as ``claim.needs_review``.
 """
 
 from collections.abc import Collection, Mapping, Sequence
@@ -14,6 +14,7 @@ from sqlalchemy import Select, delete, exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assessment import service as assessment_service
+from app.changes import service as changes_service
 from app.models import Claim, Evidence, ReviewReason, Verdict
 from app.models.base import UTCDateTime
 from app.review.schemas import Review, ReviewReasonRead
@@ -57,7 +58,9 @@ async def flag(
         .from_select(["claim_id", "reason", "since", "study_id"], candidates)
         .returning(ReviewReason.claim_id)
     )
-    return list((await session.execute(statement)).scalars())
+    flagged = list((await session.execute(statement)).scalars())
+    changes_service.track_claims(session, flagged, review_reason=reason.value)
+    return flagged
 
 
 async def unflag(
@@ -133,7 +136,8 @@ async def study_changed(
     """Follow a change to a study's assessed fields on every claim citing it.
 
     ``retracted``: the study was just marked retracted. One statement a table, whatever the
-    number of claims: the reasons, then the claims' versions (their documents changed).
+    number of claims: the reasons, then the claims' versions (their documents changed), each
+    claim an ``updated`` change of the feed.
     """
     citing = select(Evidence.claim_id).where(Evidence.study_id == study_id)
     if retracted:
@@ -163,6 +167,7 @@ async def study_changed(
         .values(version=Claim.version + 1, updated_at=at)
         .execution_options(synchronize_session=False)
     )
+    changes_service.track_claims(session, [claim.id for claim in claims])
 
 
 async def reviews_for(

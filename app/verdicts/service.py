@@ -11,6 +11,7 @@ from app.assessment import service as assessment_service
 from app.assessment.schemas import Assessment
 from app.audit import service as audit_service
 from app.auth.actor import Actor
+from app.changes import service as changes_service
 from app.errors import InvalidInput, NotFound
 from app.models import Claim, Verdict
 from app.models.base import utcnow
@@ -142,6 +143,7 @@ async def create(
     session.add(verdict)
     claim.version += 1
     claim.updated_at = verdict.decided_at
+    changes_service.track_claims(session, [claim.id])
     await session.flush()
     await review_service.answered_by_verdict(session, claim_id=claim.id)
     created = to_read(verdict)

@@ -37,6 +37,13 @@ async def create_webhook(
     delivery is retried with growing waits until the URL answers 2xx, up to a limit; redirects
     are not followed. A URL whose host resolves to a loopback, private or link-local address is
     refused (422) unless the server allows it (`CITEDB_WEBHOOK_ALLOW_PRIVATE_TARGETS`).
+
+    `data` holds the change of the feed (`seq`, `entity`, `id`, `action`, `version`) and the
+    entity as written (`object`; null for a claim changed through its evidence or studies).
+    `claim.needs_review` is sent when a write newly flags a claim with a verdict (a link
+    added, changed or removed, a cited study retracted, the assessment moving away from the
+    verdict); `data.reasons` names the reasons set. A new claim, which needs review for lacking
+    a verdict, is announced by `claim.created` only.
     """
     created = await service.create(
         session, data=data, actor=actor, settings=request.app.state.settings

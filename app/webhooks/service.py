@@ -49,7 +49,8 @@ from app.webhooks.schemas import (
 )
 from app.webhooks.targets import check_target
 
-# The feed's (entity, action) pairs that are webhook events; study.retracted is derived.
+# The feed's (entity, action) pairs that are webhook events; study.retracted and
+# claim.needs_review are derived.
 EVENTS = {
     ("claim", "created"): "claim.created",
     ("claim", "updated"): "claim.updated",
@@ -231,8 +232,19 @@ async def redeliver(session: AsyncSession, *, webhook_id: int, delivery_id: int)
 # Fan-out from the feed.
 
 
-def events_of(entity: str, action: str, before: Any, after: Any) -> builtins.list[str]:
-    """Return the webhook events of one change of the feed."""
+def events_of(
+    entity: str,
+    action: str,
+    before: Any,
+    after: Any,
+    review_reasons: builtins.list[str] | None = None,
+) -> builtins.list[str]:
+    """Return the webhook events of one change of the feed.
+
+    A claim change that newly set review reasons (a link changed under a verdict, a cited study
+    retracted, the assessment moved away from the verdict) is also ``claim.needs_review``; a
+    claim that needs review only for lacking a verdict is announced by ``claim.created``.
+    """
     event = EVENTS.get((entity, action))
     events = [event] if event else []
     if (
@@ -243,6 +255,8 @@ def events_of(entity: str, action: str, before: Any, after: Any) -> builtins.lis
         and not (isinstance(before, dict) and before.get("retracted"))
     ):
         events.append("study.retracted")
+    if entity == "claim" and review_reasons:
+        events.append("claim.needs_review")
     return events
 
 
@@ -263,7 +277,9 @@ async def dispatch(session: AsyncSession, *, batch_size: int = 500) -> int:
     changes = (
         await session.execute(
             changes_service.following(
-                through, limit=batch_size, extra=(AuditEntry.before, AuditEntry.after)
+                through,
+                limit=batch_size,
+                extra=(AuditEntry.before, AuditEntry.after, Change.review_reasons),
             ).outerjoin(AuditEntry, AuditEntry.id == Change.audit_id)
         )
     ).all()
@@ -285,7 +301,10 @@ async def dispatch(session: AsyncSession, *, batch_size: int = 500) -> int:
         listeners = [hook for hook in hooks if change.seq > hook.after_seq]
         if not listeners:
             continue
-        for event in events_of(change.entity, change.action, change.before, change.after):
+        events = events_of(
+            change.entity, change.action, change.before, change.after, change.review_reasons
+        )
+        for event in events:
             data: dict[str, Any] = {
                 "seq": change.seq,
                 "entity": change.entity,
@@ -296,6 +315,8 @@ async def dispatch(session: AsyncSession, *, batch_size: int = 500) -> int:
             if change.entity == "verdict":
                 data["claim_id"] = claim_of_verdict.get(change.entity_id)
             data["object"] = change.before if change.action == "deleted" else change.after
+            if event == "claim.needs_review":
+                data["reasons"] = change.review_reasons
             body = orjson.dumps(
                 {"type": event, "timestamp": format_time(change.at), "data": data}
             ).decode()

@@ -46,14 +46,23 @@ def summary(items: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
 def test_every_content_write_is_one_change_in_order(
     client: httpx.Client, editor: httpx.Client
 ) -> None:
+    def version() -> int:
+        response = client.get(f"/v1/claims/{claim['slug']}")
+        assert response.status_code == 200, response.text
+        value: int = response.json()["version"]
+        return value
+
     topic = make_topic(editor, "Glute function")
     claim = make_claim(editor, "Sitting switches your glutes off.", topics=[topic["slug"]])
     study = make_study(editor, **STUDY_DARLOW)
     evidence = link(editor, claim["slug"], study["id"], "supports")
+    linked = version()
     verdict = decide(editor, claim["slug"], "refuted")
+    decided = version()
     patched = editor.patch(f"/v1/claims/{claim['slug']}", json={"summary": "No."})
     assert patched.status_code == 200, patched.text
     assert editor.delete(f"/v1/evidence/{evidence['id']}").status_code == 204
+    unlinked = version()
     assert editor.delete(f"/v1/claims/{claim['slug']}").status_code == 204
     restored = editor.post(f"/v1/claims/{claim['slug']}/restore")
     assert restored.status_code == 200, restored.text
@@ -61,25 +70,57 @@ def test_every_content_write_is_one_change_in_order(
     assert editor.post("/v1/studies", json=STUDY_DARLOW).status_code == 409
 
     items = read_feed(client)
+    # A link or a verdict renews the claim's document too: the claim's new version is a change.
     assert summary(items) == [
         ("topic", topic["id"], "created"),
         ("claim", claim["id"], "created"),
         ("study", study["id"], "created"),
         ("evidence", evidence["id"], "created"),
+        ("claim", claim["id"], "updated"),
         ("verdict", verdict["id"], "created"),
         ("claim", claim["id"], "updated"),
+        ("claim", claim["id"], "updated"),
         ("evidence", evidence["id"], "deleted"),
+        ("claim", claim["id"], "updated"),
         ("claim", claim["id"], "deleted"),
         ("claim", claim["id"], "restored"),
     ]
     assert [item["seq"] for item in items] == list(range(1, len(items) + 1))
-    assert items[1]["version"] == claim["version"]
-    assert items[5]["version"] == patched.json()["version"]
-    assert items[8]["version"] == restored.json()["version"]
-    assert items[6]["version"] is None  # a tombstone
+    assert [items[i]["version"] for i in (1, 4, 6, 7, 9, 11)] == [
+        claim["version"],
+        linked,
+        decided,
+        patched.json()["version"],
+        unlinked,
+        restored.json()["version"],
+    ]
+    assert items[8]["version"] is None  # a tombstone
     assert all(item["at"].endswith("Z") or "+00:00" in item["at"] for item in items)
-    later = client.get("/v1/changes", params={"after": 8})
+    later = client.get("/v1/changes", params={"after": 11})
     assert [item["action"] for item in later.json()["items"]] == ["restored"]
+
+
+def test_a_study_change_renews_every_claim_citing_it(
+    client: httpx.Client, editor: httpx.Client
+) -> None:
+    study = make_study(editor, **STUDY_DARLOW)
+    claims = [make_claim(editor, f"Claim {n} citing the chair trial.") for n in range(3)]
+    for claim in claims[:2]:
+        link(editor, claim["slug"], study["id"], "supports")
+    after = read_feed(client)[-1]["seq"]
+    retracted = editor.patch(f"/v1/studies/{study['id']}", json={"retracted": True})
+    assert retracted.status_code == 200, retracted.text
+    versions = [client.get(f"/v1/claims/{claim['slug']}").json()["version"] for claim in claims]
+    assert editor.delete(f"/v1/claims/{claims[1]['slug']}").status_code == 204
+    items = read_feed(client, after)
+    assert summary(items) == [
+        ("study", study["id"], "updated"),
+        ("claim", claims[0]["id"], "updated"),
+        ("claim", claims[1]["id"], "updated"),
+        ("claim", claims[1]["id"], "deleted"),
+    ]
+    assert [items[1]["version"], items[2]["version"]] == versions[:2]
+    assert versions[2] == claims[2]["version"]  # not citing: unchanged, and not in the feed
 
 
 def test_pages_link_to_the_next_and_the_newest_page_is_revalidated(

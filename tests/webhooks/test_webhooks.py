@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from app.config import Settings
 from tests.databases import TestDatabase
-from tests.factories import STUDY_DARLOW, decide, make_claim, make_study
+from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study
 from tests.problems import assert_problem
 from tests.server import serve
 from tests.webhooks.receiver import eventually, receiver, start_worker, stop, worker
@@ -289,3 +289,34 @@ def test_two_workers_send_each_delivery_once(
     assert all(item["attempt_count"] == 1 for item in items)
     ids = [request.headers["webhook-id"] for request in hook_server.requests]
     assert sorted(ids) == sorted(item["message_id"] for item in items)
+
+
+def test_claims_flagged_for_review_are_announced(
+    admin: httpx.Client, editor: httpx.Client, clean_database: TestDatabase
+) -> None:
+    """``claim.needs_review`` for a link changed under a verdict and for a retraction only."""
+    with receiver() as hook_server, worker(clean_database):
+        hook = subscribe(admin, hook_server.url, ["claim.needs_review"])
+        decided = make_claim(editor, "Sitting switches your glutes off.")
+        decide(editor, decided["slug"], "refuted")
+        undecided = make_claim(editor, "Band walks wake the glutes up.")  # no_verdict: not sent
+        study = make_study(editor, **STUDY_DARLOW)
+        link(editor, undecided["slug"], study["id"], "supports")  # no verdict to make stale
+        link(editor, decided["slug"], study["id"], "contradicts")
+        retracted = editor.patch(f"/v1/studies/{study['id']}", json={"retracted": True})
+        assert retracted.status_code == 200, retracted.text
+        items = settled(admin, hook["id"], 3)
+        requests = hook_server.wait_for(3)
+    payloads = sorted(
+        (verify(hook["secret"], request) for request in requests),
+        key=lambda payload: payload["data"]["seq"],
+    )
+    assert {item["event"] for item in items} == {"claim.needs_review"}
+    assert [(p["data"]["id"], p["data"]["reasons"]) for p in payloads] == [
+        (decided["id"], ["evidence_changed"]),
+        (decided["id"], ["study_retracted"]),
+        (undecided["id"], ["study_retracted"]),
+    ]
+    current = editor.get(f"/v1/claims/{decided['slug']}").json()
+    assert payloads[1]["data"]["version"] == current["version"]
+    assert current["review"]["needs_review"] is True
