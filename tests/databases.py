@@ -60,6 +60,7 @@ class TestDatabase:
     backend: str
     url: str  # the async SQLAlchemy URL the app uses
     _dsn: str
+    _sequence_names: list[str] | None = None
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run one statement in its own transaction and return its rows."""
@@ -85,7 +86,12 @@ class TestDatabase:
             connection.close()
 
     def reset(self) -> None:
-        """Empty every table and restart the ids."""
+        """Empty every table and restart the ids.
+
+        PostgreSQL deletes rather than truncates: on tables a test has barely filled, DELETE and
+        a sequence restart take a tenth of the time of TRUNCATE, which makes new files for each
+        table at every reset.
+        """
         with self.connect() as connection:
             if self.backend == "sqlite":
                 for table in TABLES:
@@ -93,19 +99,32 @@ class TestDatabase:
                 connection.execute("DELETE FROM sqlite_sequence")
                 connection.execute("INSERT INTO claims_fts(claims_fts) VALUES ('rebuild')")
             else:
-                connection.execute(
-                    f"TRUNCATE {', '.join(TABLES)}, claims_fts RESTART IDENTITY CASCADE"
-                )
+                for table in ("claims_fts", *TABLES):
+                    connection.execute(f"DELETE FROM {table}")
+                for sequence in self._sequences(connection):
+                    connection.execute(f"ALTER SEQUENCE {sequence} RESTART")
             connection.execute("UPDATE change_counter SET last_seq = 0, pruned_through = 0")
             connection.execute("UPDATE webhook_cursor SET dispatched_through = 0")
             connection.commit()
 
+    def _sequences(self, connection: Any) -> list[str]:
+        """Return the PostgreSQL database's sequences (read once: the schema stays put)."""
+        if self._sequence_names is None:
+            rows = connection.execute(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"
+            ).fetchall()
+            self._sequence_names = [row[0] for row in rows]
+        return self._sequence_names
+
     def migrate(self, revision: str = "head") -> None:
         """Upgrade the schema to ``revision``."""
+        self._sequence_names = None
         command.upgrade(_config(self.url), revision)
 
     def downgrade(self, revision: str = "base") -> None:
         """Downgrade the schema to ``revision``."""
+        self._sequence_names = None
         command.downgrade(_config(self.url), revision)
 
 
