@@ -70,6 +70,8 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
+    from app.http_server import BoundedHttpToolsProtocol
+
     settings = get_settings()
     uvicorn.run(
         "app.main:create_app",
@@ -80,6 +82,8 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
         access_log=False,
+        http=BoundedHttpToolsProtocol,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )
 
 

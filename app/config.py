@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=5_000_000, ge=1024, description="Largest request body accepted (413 beyond)."
     )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="Largest request line and headers accepted, in bytes (431 beyond).",
+    )
     import_max_records: int = Field(
         default=10_000, ge=1, description="Most records one bibliographic import accepts."
     )

@@ -28,7 +28,12 @@ T = TypeVar("T")
 LimitQuery = Annotated[int, Query(ge=1, le=100, description="Items a page (1 to 100).")]
 CursorQuery = Annotated[
     str | None,
-    Query(max_length=1000, description="The `next_cursor` of the previous page."),
+    Query(
+        max_length=1000,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="The `next_cursor` of the previous page: an opaque string (URL-safe "
+        "base64) to pass back as it is; a cursor not made by this list is 422.",
+    ),
 ]
 
 # Integers a cursor may carry: what every integer column of the schema holds (PostgreSQL

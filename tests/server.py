@@ -15,6 +15,7 @@ from sqlalchemy import event
 
 from app.config import Settings
 from app.db import Database
+from app.http_server import BoundedHttpToolsProtocol
 from app.main import create_app
 
 
@@ -44,7 +45,15 @@ def serve(settings: Settings) -> Iterator[LiveServer]:
     """Serve the app for ``settings`` until the block ends."""
     app = create_app(settings)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        http=BoundedHttpToolsProtocol,  # as `citedb serve` does
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="citedb-test-server", daemon=True)
     thread.start()

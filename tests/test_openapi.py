@@ -1,10 +1,12 @@
 """The OpenAPI document: 3.1, every operation documented, every error as problem+json."""
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.factories import make_study
 from tests.problems import assert_problem
 
 TAGS = {
@@ -93,3 +95,97 @@ def test_unknown_path_and_method_are_problems(client: httpx.Client) -> None:
     response = client.put("/v1/topics")
     assert_problem(response, 405)
     assert "GET" in response.headers["allow"]
+
+
+def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """Return a component schema."""
+    schema: dict[str, Any] = document["components"]["schemas"][name]
+    return schema
+
+
+def string_branch(schema: dict[str, Any]) -> dict[str, Any]:
+    """Return the string alternative of a (possibly nullable) schema."""
+    choices: list[dict[str, Any]] = schema.get("anyOf", [schema])
+    for choice in choices:
+        if choice.get("type") == "string":
+            return choice
+    raise AssertionError(f"no string alternative in {schema}")
+
+
+def nullable(schema: dict[str, Any]) -> bool:
+    """Tell whether a schema admits null."""
+    return {"type": "null"} in schema.get("anyOf", []) or schema.get("type") == "null"
+
+
+IDENTIFIER_CASES = {
+    "doi": [
+        "10.1370/afm.1518",
+        "  10.1370/AFM.1518 ",
+        "doi:10.1370/afm.1518",
+        "DOI: 10.1370/afm.1518",
+        "https://doi.org/10.1370/afm.1518",
+        "HTTP://DX.DOI.ORG/10.1002%2Fxyz",
+        "10/abc",
+        "afm.1518",
+        "10.137/afm",
+        "10.\u0661\u0662\u0663\u0664/x",  # Arabic-Indic digits
+        "10.1370/a b",
+        "ftp://doi.org/10.1370/afm.1518",
+    ],
+    "pmid": ["24218376", "PMID: 24218376", "pmid24218376", "1234567890", "12a", "٣٤٥"],
+}
+
+
+class TestStatedRules:
+    @pytest.mark.parametrize("name", sorted(IDENTIFIER_CASES))
+    def test_identifier_patterns_say_what_the_server_accepts(
+        self, name: str, document: dict[str, Any], client: httpx.Client
+    ) -> None:
+        (parameter,) = [
+            p for p in document["paths"]["/v1/studies"]["get"]["parameters"] if p["name"] == name
+        ]
+        pattern = re.compile(string_branch(parameter["schema"])["pattern"])
+        create = string_branch(schema_of(document, "StudyCreate")["properties"][name])
+        assert create["pattern"] == pattern.pattern
+        for value in IDENTIFIER_CASES[name]:
+            status = client.get("/v1/studies", params={name: value}).status_code
+            assert (status, value) == (200 if pattern.search(value) else 422, value)
+
+    def test_the_cursor_is_an_opaque_string_and_other_characters_are_422(
+        self, document: dict[str, Any], client: httpx.Client
+    ) -> None:
+        (parameter,) = [
+            p for p in document["paths"]["/v1/claims"]["get"]["parameters"] if p["name"] == "cursor"
+        ]
+        cursor = string_branch(parameter["schema"])
+        assert cursor["pattern"] == "^[A-Za-z0-9_-]*$"
+        assert "opaque" in parameter["description"]
+        assert_problem(client.get("/v1/claims", params={"cursor": "e30=!"}), 422)
+
+    @pytest.mark.parametrize(
+        ("model", "cleared", "kept"),
+        [
+            ("StudyUpdate", {"title", "authors", "publication_type", "retracted"}, "journal"),
+            ("ClaimUpdate", {"statement", "aliases", "topics"}, "summary"),
+            ("EvidenceUpdate", {"stance", "finding"}, "quote"),
+            ("SourceUpdate", {"title", "authors", "appearances", "citations"}, "notes"),
+        ],
+    )
+    def test_patch_bodies_say_which_fields_may_be_null(
+        self, model: str, cleared: set[str], kept: str, document: dict[str, Any]
+    ) -> None:
+        properties = schema_of(document, model)["properties"]
+        assert {name for name in properties if not nullable(properties[name])} == cleared
+        assert nullable(properties[kept])
+        assert not any("default" in properties[name] for name in cleared)
+
+    def test_a_null_the_document_refuses_is_422_and_one_it_allows_is_stored(
+        self, editor: httpx.Client
+    ) -> None:
+        study = make_study(editor, title="A study", journal="BMJ")
+        url = f"/v1/studies/{study['id']}"
+        body = assert_problem(editor.patch(url, json={"title": None}), 422)
+        assert body["errors"][0]["msg"].endswith("'title' cannot be null; leave it out to keep it")
+        changed = editor.patch(url, json={"journal": None})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["journal"] is None

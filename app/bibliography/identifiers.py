@@ -10,7 +10,15 @@ from urllib.parse import unquote
 
 from app.folding import fold
 
-DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+DOI_PATTERN = re.compile(r"^10\.[0-9]{4,9}/\S+$")
+# What the normalisers accept, as JSON Schema (ECMA-262) patterns for the OpenAPI document:
+# a bare DOI, `doi:` + DOI, or a resolver URL (whose suffix may percent-encode the slash).
+DOI_INPUT_PATTERN = (
+    r"^\s*(?:(?:[Hh][Tt][Tt][Pp][Ss]?://)?(?:[Dd][Xx]\.)?[Dd][Oo][Ii]\.[Oo][Rr][Gg]/\s*"
+    r"10\.[0-9]{4,9}(?:/|%2[Ff])|(?:[Dd][Oo][Ii]:)?\s*10\.[0-9]{4,9}/)\S+\s*$"
+)
+PMID_INPUT_PATTERN = r"^\s*(?:[Pp][Mm][Ii][Dd]\s*:?\s*)?[0-9]{1,9}\s*$"
+PMCID_INPUT_PATTERN = r"^\s*[Pp][Mm][Cc]\s*[0-9]{1,9}\s*$"
 _SHORT_DOI = re.compile(r"^10/[a-z0-9]+$")
 # Longest first, so that "https://dx.doi.org/" is not cut as "https://d" + ...
 _DOI_URL_PREFIXES = (

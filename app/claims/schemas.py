@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.evidence.schemas import EvidenceSummary
+from app.patch import PatchBody
 from app.review.schemas import Review
 from app.slugs import SLUG_PATTERN
-from app.studies.schemas import reject_explicit_nulls
 from app.verdicts.schemas import VerdictRead
 
 
@@ -64,7 +64,7 @@ class ClaimCreate(BaseModel):
     topics: TopicSlugs = Field(default_factory=list)
 
 
-class ClaimUpdate(BaseModel):
+class ClaimUpdate(PatchBody):
     """Changes to a claim: only the fields sent are changed. A new statement gets a new slug;
     the old slug keeps working."""
 
@@ -72,16 +72,12 @@ class ClaimUpdate(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"aliases": ["glute amnesia", "gluteal inhibition"]}]},
     )
+    not_nullable = ("statement", "aliases", "topics")
 
     statement: Statement | None = None
     aliases: Aliases | None = None
     summary: str | None = Field(default=None, max_length=5000)
     topics: TopicSlugs | None = None
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> "ClaimUpdate":
-        reject_explicit_nulls(self, ("statement", "aliases", "topics"))
-        return self
 
 
 class TopicRef(BaseModel):

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.params import MAX_ID
-from app.studies.schemas import ClaimRef, StudyBrief, reject_explicit_nulls
+from app.patch import PatchBody
+from app.studies.schemas import ClaimRef, StudyBrief
 from app.vocabularies import Design, Directness, RiskOfBias, Stance
 
 RISK_OF_BIAS_HELP = (
@@ -47,7 +48,7 @@ class EvidenceCreate(BaseModel):
     directness: Directness | None = Field(default=None, description=DIRECTNESS_HELP)
 
 
-class EvidenceUpdate(BaseModel):
+class EvidenceUpdate(PatchBody):
     """Changes to an evidence link: only the fields sent are changed."""
 
     model_config = ConfigDict(
@@ -59,6 +60,7 @@ class EvidenceUpdate(BaseModel):
             ]
         },
     )
+    not_nullable = ("stance", "finding")
 
     stance: Stance | None = None
     finding: str | None = Field(default=None, min_length=1, max_length=5000)
@@ -66,11 +68,6 @@ class EvidenceUpdate(BaseModel):
     notes: str | None = Field(default=None, max_length=10_000)
     risk_of_bias: RiskOfBias | None = Field(default=None, description=RISK_OF_BIAS_HELP)
     directness: Directness | None = Field(default=None, description=DIRECTNESS_HELP)
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> "EvidenceUpdate":
-        reject_explicit_nulls(self, ("stance", "finding"))
-        return self
 
 
 class EvidenceRead(BaseModel):

@@ -3,9 +3,10 @@
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.studies.schemas import Author, ClaimRef, StudyBrief, Url, reject_explicit_nulls
+from app.patch import PatchBody
+from app.studies.schemas import Author, ClaimRef, StudyBrief, Url
 from app.vocabularies import SourceStance
 
 SOURCE_EXAMPLE: dict[str, Any] = {
@@ -89,7 +90,7 @@ class SourceCreate(SourceFields):
     title: str = Field(min_length=1, max_length=2000)
 
 
-class SourceUpdate(BaseModel):
+class SourceUpdate(PatchBody):
     """Changes to a source: only the fields sent change; lists sent replace the old ones."""
 
     model_config = ConfigDict(
@@ -100,6 +101,7 @@ class SourceUpdate(BaseModel):
             ]
         },
     )
+    not_nullable = ("title", "authors", "appearances", "citations")
 
     url: Url
     title: str | None = Field(default=None, min_length=1, max_length=2000)
@@ -109,11 +111,6 @@ class SourceUpdate(BaseModel):
     notes: str | None = Field(default=None, max_length=10_000)
     appearances: list[AppearanceWrite] | None = Field(default=None, max_length=500)
     citations: list[CitationWrite] | None = Field(default=None, max_length=1000)
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> "SourceUpdate":
-        reject_explicit_nulls(self, ("title", "authors", "appearances", "citations"))
-        return self
 
 
 class Appearance(BaseModel):

@@ -3,9 +3,17 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.bibliography.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from app.bibliography.identifiers import (
+    DOI_INPUT_PATTERN,
+    PMCID_INPUT_PATTERN,
+    PMID_INPUT_PATTERN,
+    normalize_doi,
+    normalize_pmcid,
+    normalize_pmid,
+)
+from app.patch import PatchBody
 from app.vocabularies import Design, PublicationType, Stance
 
 
@@ -21,9 +29,19 @@ def _pmcid(value: str | None) -> str | None:
     return None if value is None else normalize_pmcid(value)
 
 
-Doi = Annotated[str | None, AfterValidator(_doi)]
-Pmid = Annotated[str | None, AfterValidator(_pmid)]
-Pmcid = Annotated[str | None, AfterValidator(_pmcid)]
+# The patterns document what the normalisers accept; the normalisers check it (and say why not).
+DoiText = Annotated[
+    str, WithJsonSchema({"type": "string", "pattern": DOI_INPUT_PATTERN, "maxLength": 255})
+]
+PmidText = Annotated[
+    str, WithJsonSchema({"type": "string", "pattern": PMID_INPUT_PATTERN, "maxLength": 32})
+]
+PmcidText = Annotated[
+    str, WithJsonSchema({"type": "string", "pattern": PMCID_INPUT_PATTERN, "maxLength": 32})
+]
+Doi = Annotated[DoiText | None, AfterValidator(_doi)]
+Pmid = Annotated[PmidText | None, AfterValidator(_pmid)]
+Pmcid = Annotated[PmcidText | None, AfterValidator(_pmcid)]
 Url = Annotated[str | None, Field(default=None, max_length=2000, pattern=r"^https?://\S+$")]
 ShortText = Annotated[str | None, Field(default=None, min_length=1, max_length=64)]
 Year = Annotated[int | None, Field(default=None, ge=1000, le=2999)]
@@ -106,13 +124,14 @@ class StudyCreate(StudyFields):
     title: str = Field(min_length=1, max_length=2000)
 
 
-class StudyUpdate(BaseModel):
+class StudyUpdate(PatchBody):
     """Changes to a study: only the fields sent are changed."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"retracted": True, "retraction_note": "Retracted 2024."}]},
     )
+    not_nullable = ("title", "authors", "publication_type", "retracted")
 
     title: str | None = Field(default=None, min_length=1, max_length=2000)
     authors: list[Author] | None = Field(default=None, max_length=1000)
@@ -145,11 +164,6 @@ class StudyUpdate(BaseModel):
     notes: str | None = Field(default=None, max_length=10_000)
     retracted: bool | None = None
     retraction_note: str | None = Field(default=None, max_length=5000)
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> "StudyUpdate":
-        reject_explicit_nulls(self, ("title", "authors", "publication_type", "retracted"))
-        return self
 
 
 class StudyBrief(BaseModel):
@@ -214,10 +228,3 @@ class StudyDetail(StudyRead):
     """A study with the claims it is cited for."""
 
     cited_for: list[CitedFor]
-
-
-def reject_explicit_nulls(model: BaseModel, fields: tuple[str, ...]) -> None:
-    """Raise if any of ``fields`` was sent as null (they can be changed, not cleared)."""
-    for name in fields:
-        if name in model.model_fields_set and getattr(model, name) is None:
-            raise ValueError(f"'{name}' cannot be null; leave it out to keep it")
