@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate seed serve lint typecheck test test-fast bench clean
+.PHONY: help install run migrate seed serve lint typecheck test test-fast fuzz bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ test: lint typecheck ## Lint, types, then the whole suite on SQLite and PostgreS
 
 test-fast: install ## The suite only, stopping at the first failure
 	$(BIN)/python -m pytest -x -q
+
+fuzz: install ## Schemathesis, every phase, 5 minutes per database (FUZZ_SECONDS=300)
+	$(BIN)/python -m tests.fuzz --seconds $(or $(FUZZ_SECONDS),300)
 
 bench: install ## Benchmarks (see bench/README.md)
 	$(UV) sync --frozen --group bench

@@ -26,7 +26,7 @@ from app.inputs import RequestTextChecked
 from app.meta.docs import router as docs_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit, UnexpectedErrors
-from app.rate_limits import RateLimiter, RateLimits
+from app.rate_limits import SEARCHES, RateLimiter, RateLimits
 from app.references.router import router as references_router
 from app.review.router import router as review_router
 from app.sources.router import router as sources_router
@@ -162,6 +162,21 @@ def _register_problem_schema(app: FastAPI) -> None:
                 if "requestBody" in operation:
                     responses.setdefault("413", {"description": "Content Too Large"})
                 responses.setdefault("500", {"description": "Internal Server Error"})
+                responses.setdefault(
+                    "503",
+                    {
+                        "description": "Service Unavailable: the database is away or busy; "
+                        "retry after `Retry-After` seconds."
+                    },
+                )
+                if method in ("post", "put", "patch", "delete") or path in SEARCHES:
+                    responses.setdefault(
+                        "429",
+                        {
+                            "description": "Too Many Requests: a rate limit is spent; retry after "
+                            "`Retry-After` seconds (`RateLimit` says what is left)."
+                        },
+                    )
                 if method == "get" and path not in UNCACHED_PATHS:
                     responses.setdefault(
                         "304",

@@ -3,7 +3,7 @@
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +40,22 @@ def free_port() -> int:
         return port
 
 
+def wait_until_healthy(
+    base_url: str, *, running: Callable[[], bool], what: str, seconds: float = 20
+) -> None:
+    """Wait until ``/healthz`` answers 200; raise if the server stops or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or not running():
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.05)
+
+
 @contextmanager
 def serve(settings: Settings) -> Iterator[LiveServer]:
     """Serve the app for ``settings`` until the block ends."""
@@ -58,16 +74,7 @@ def serve(settings: Settings) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.run, name="citedb-test-server", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
+    wait_until_healthy(base_url, running=thread.is_alive, what="the test server")
     try:
         yield LiveServer(app=app, base_url=base_url)
     finally:
