@@ -146,7 +146,7 @@ def fuzz(backend: str, *, seconds: int, seed: int, workdir: Path) -> Figures:
             log = workdir / f"{backend}.log"
             with log.open("w") as output:
                 figures.exit_code = subprocess.call(  # noqa: S603 (our own command line)
-                    command, stdout=output, stderr=output, env=HOOKS_ENVIRONMENT
+                    command, stdout=output, stderr=output, env=HOOKS_ENVIRONMENT, cwd=workdir
                 )
             figures.seconds = time.monotonic() - started
             print(log.read_text()[-3000:])
