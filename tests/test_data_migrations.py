@@ -40,3 +40,33 @@ class TestFoldedTitleKeys:
             ("rsted in odz",),
             ("plain title",),
         ]
+
+
+BIBTEX_KEYS = "cc4aba1775cb"
+
+
+class TestBibtexKeys:
+    def test_existing_studies_get_unique_keys_in_id_order(self, empty: TestDatabase) -> None:
+        empty.migrate(FOLDING)
+        for title in ("First", "Second", "Ørsted's law", "Third"):
+            insert_study(empty, title, title.lower())
+        empty.execute("UPDATE studies SET year = 2013 WHERE title IN ('First', 'Second', 'Third')")
+        for study_id in (1, 2):
+            empty.execute(
+                "INSERT INTO study_authors (study_id, position, family) VALUES (?, 0, ?)",
+                (study_id, "Darlow"),
+            )
+        empty.execute(
+            "INSERT INTO study_authors (study_id, position, family) VALUES (4, 0, 'Darlow')"
+        )
+        empty.migrate(BIBTEX_KEYS)
+        assert empty.execute("SELECT bibtex_key FROM studies ORDER BY id") == [
+            ("darlow2013",),
+            ("darlow2013a",),
+            ("orsteds",),
+            ("darlow2013b",),
+        ]
+        with pytest.raises(Exception, match=r"(?i)unique"):
+            empty.execute("UPDATE studies SET bibtex_key = 'darlow2013' WHERE id = 2")
+        empty.downgrade(FOLDING)
+        assert empty.execute("SELECT count(*) FROM studies") == [(4,)]

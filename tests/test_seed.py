@@ -13,6 +13,7 @@ import yaml
 
 from tests.conftest import require_shared
 from tests.databases import TestDatabase
+from tests.references.readers import format_with_unsrt, read_with_bibtexparser
 
 CONTENT = Path(__file__).resolve().parent.parent / "seed" / "content"
 ARTICLE = "sources/glute-amnesia-article.txt"
@@ -225,3 +226,28 @@ def test_every_seed_verdict_follows_its_assessment_or_says_why_not(
         suggested = assessment["suggested_rating"].replace("_", " ")
         assert suggested in rationale.split(":")[0], (slug, suggested)
     assert len(departing) < len(slugs), "most seed verdicts follow their assessment"
+
+
+def test_every_seed_reference_list_reads_in_pybtex_and_bibtexparser(
+    seeded: TestDatabase, client: httpx.Client
+) -> None:
+    studies = client.get("/v1/studies", params={"limit": 100}).json()["items"]
+    key_by_title = {study["title"]: study["bibtex_key"] for study in studies}
+    assert len(set(key_by_title.values())) == len(studies)
+    claims = client.get("/v1/claims", params={"limit": 100}).json()["items"]
+    lists = [
+        client.get(f"/v1/claims/{claim['slug']}/references", params={"format": "bibtex"}).text
+        for claim in claims
+    ]
+    own = [
+        client.get(f"/v1/studies/{study['id']}/citation", params={"format": "bibtex"}).text
+        for study in studies
+    ]
+    assert all(lists)
+    for text in [*lists, "".join(own)]:
+        entries = read_with_bibtexparser(text).entries
+        assert len(format_with_unsrt(text)) == len(entries)
+        # Each study is cited by its own key in every list.
+        assert {entry.key: key_by_title[entry["title"]] for entry in entries} == {
+            entry.key: entry.key for entry in entries
+        }

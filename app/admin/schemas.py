@@ -120,6 +120,7 @@ class StudyRow(ExportRow):
 
     id: RowId
     title: Text
+    bibtex_key: Annotated[str, Field(pattern=r"^[a-z0-9]{1,64}$")]
     year: Annotated[int, Field(ge=1000, le=2999)] | None = None
     journal: Text | None = None
     volume: Annotated[Text, Field(max_length=64)] | None = None
@@ -363,6 +364,7 @@ def example_document(*, schema_revision: str) -> dict[str, Any]:
             {
                 "id": 1,
                 "title": "The enduring impact of what clinicians say to people with low back pain",
+                "bibtex_key": "darlow2013",
                 "year": 2013,
                 "journal": "Annals of Family Medicine",
                 "volume": "11",

@@ -127,7 +127,12 @@ TABLES: tuple[TableSpec, ...] = (
         ("claim_id", "topic_id"),
         references={"claim_id": "claims", "topic_id": "topics"},
     ),
-    TableSpec("studies", _table(Study), StudyRow, unique=(("doi",), ("pmid",), ("pmcid",))),
+    TableSpec(
+        "studies",
+        _table(Study),
+        StudyRow,
+        unique=(("bibtex_key",), ("doi",), ("pmid",), ("pmcid",)),
+    ),
     TableSpec(
         "study_authors",
         _table(StudyAuthor),

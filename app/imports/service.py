@@ -288,6 +288,7 @@ async def import_batch(
         if not dry_run:
             created.append((study_service.new_study(data), target))
     if created:
+        await study_service.assign_bibtex_keys(session, [study for study, _ in created])
         await _number(session, [study for study, _ in created])
         session.add_all(study for study, _ in created)
         await session.flush()

@@ -18,6 +18,9 @@ class Study(Base):
     title: Mapped[str] = mapped_column(sa.Text)
     # Lower-case ASCII title without punctuation: the key that matches duplicates on import.
     title_key: Mapped[str] = mapped_column(sa.Text)
+    # The study's BibTeX key ("darlow2013"), unique and kept from creation on (see
+    # app/studies/citation_keys.py).
+    bibtex_key: Mapped[str] = mapped_column(sa.String(64))
     year: Mapped[int | None] = mapped_column()
     journal: Mapped[str | None] = mapped_column(sa.Text)
     volume: Mapped[str | None] = mapped_column(sa.String(64))
@@ -55,6 +58,7 @@ class Study(Base):
         sa.CheckConstraint("sample_size IS NULL OR sample_size >= 0", name="sample_size_positive"),
         sa.CheckConstraint("year IS NULL OR (year >= 1000 AND year <= 2999)", name="year_range"),
         sa.Index("ix_studies_title_key_year", "title_key", "year"),
+        sa.Index("ix_studies_bibtex_key", "bibtex_key", unique=True),
         sa.Index("ix_studies_year_id", "year", "id"),
         sa.Index("ix_studies_updated_at_id", "updated_at", "id"),
         {"sqlite_autoincrement": True},

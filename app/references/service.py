@@ -29,6 +29,7 @@ def citable(study: Study) -> CitableStudy:
     """Return what a citation of a stored study (with its authors loaded) is made from."""
     return CitableStudy(
         id=study.id,
+        bibtex_key=study.bibtex_key,
         title=study.title,
         authors=tuple(CitableAuthor(family=a.family, given=a.given) for a in study.authors),
         year=study.year,

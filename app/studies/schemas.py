@@ -184,6 +184,11 @@ class StudyRead(BaseModel):
 
     id: int
     title: str
+    bibtex_key: str = Field(
+        description="The study's BibTeX key, the same in every citation and reference list; "
+        "given at creation and kept.",
+        examples=["darlow2013"],
+    )
     authors: list[Author]
     year: int | None
     journal: str | None

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -19,6 +19,7 @@ from app.models import Claim, Evidence, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
 from app.review import service as review_service
+from app.studies.citation_keys import first_free, key_stem
 from app.studies.schemas import (
     Author,
     CitedFor,
@@ -60,6 +61,7 @@ def to_read(study: Study) -> StudyRead:
     return StudyRead(
         id=study.id,
         title=study.title,
+        bibtex_key=study.bibtex_key,
         authors=_authors(study),
         year=study.year,
         journal=study.journal,
@@ -303,11 +305,46 @@ def new_study(data: StudyCreate) -> Study:
     return study
 
 
+# Held by a PostgreSQL transaction that gives out BibTeX keys, until it ends, so that two
+# writers never pick the same free letter. SQLite writers hold the database's write lock.
+_BIBTEX_KEY_LOCK = 0x62696274  # "bibt"
+
+
+async def assign_bibtex_keys(session: AsyncSession, studies: Sequence[Study]) -> None:
+    """Give new studies (authors set, not yet flushed) their BibTeX keys, in the order given."""
+    stems = [
+        key_stem(
+            family=study.authors[0].family if study.authors else None,
+            title=study.title,
+            year=study.year,
+        )
+        for study in studies
+    ]
+    if not stems:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BIBTEX_KEY_LOCK})
+    # Keys and stems are [a-z0-9] only, so LIKE needs no escaping.
+    taken = set(
+        (
+            await session.execute(
+                select(Study.bibtex_key).where(
+                    or_(*(Study.bibtex_key.like(f"{stem}%") for stem in set(stems)))
+                )
+            )
+        ).scalars()
+    )
+    for study, stem in zip(studies, stems, strict=True):
+        study.bibtex_key = first_free(stem, taken)
+        taken.add(study.bibtex_key)
+
+
 async def create(session: AsyncSession, *, data: StudyCreate, actor: Actor) -> StudyDetail:
     """Add a study; 409 when its DOI, PMID or PMCID is already known."""
     _check_retraction(data.retracted, data.retraction_note)
     await _ensure_unique(session, doi=data.doi, pmid=data.pmid, pmcid=data.pmcid)
     study = new_study(data)
+    await assign_bibtex_keys(session, [study])
     try:
         # A savepoint: if a concurrent writer stored the same identifier since the check
         # above, the transaction survives the unique violation and names that study.

@@ -29,11 +29,13 @@ from app.references.formatting import (
 )
 from app.vocabularies import PublicationType
 from tests.conftest import require_shared
+from tests.references.readers import format_with_unsrt
 
 CSL_SCHEMA = "corpora/csl-schema/csl-data.json"
 
 DARLOW = CitableStudy(
     id=12,
+    bibtex_key="darlow2013",
     title="The enduring impact of what clinicians say to people with low back pain",
     authors=(
         CitableAuthor("Darlow", "Bronwyn"),
@@ -58,6 +60,7 @@ DARLOW = CitableStudy(
 )
 QUESTION = CitableStudy(
     id=3,
+    bibtex_key="lehman2020",
     title="Is gluteal amnesia real?",
     authors=(CitableAuthor("Lehman", "Greg"),),
     year=2020,
@@ -75,6 +78,7 @@ QUESTION = CitableStudy(
 )
 BLOG = CitableStudy(
     id=4,
+    bibtex_key="ingraham2021",
     title="Dead butt syndrome: is it real?",
     authors=(CitableAuthor("Ingraham", "Paul"),),
     year=2021,
@@ -93,6 +97,7 @@ BLOG = CitableStudy(
 )
 FACT_SHEET = CitableStudy(
     id=6,
+    bibtex_key="low2023",
     title="Low back pain",
     authors=(),
     year=2023,
@@ -111,6 +116,7 @@ FACT_SHEET = CitableStudy(
 )
 TRICKY = CitableStudy(
     id=9,
+    bibtex_key="muller2019",
     title=(
         'An EMG study of Müller & Søren\'s "{braces}": 50% of #1 a_b cost $5'
         " ~ \u03b1 \u2265 10 \u00b5g"  # alpha, greater-or-equal, micro
@@ -310,32 +316,36 @@ class TestRenderBibtex:
         )
         assert "url = {https://example.org/paper?id=9&lang=de}" in text
 
-    def test_keys_are_ascii_and_unique_with_letters_on_collisions(self) -> None:
-        studies = [
-            DARLOW,
-            study(id=13, title="Another"),
-            TRICKY,
-            FACT_SHEET,
-            study(id=14, authors=(), year=None, title="The first word is skipped"),
-        ]
+    def test_keys_are_the_studies_own(self) -> None:
+        studies = [DARLOW, study(id=13, bibtex_key="darlow2013a"), TRICKY, FACT_SHEET]
         library = parse_bibtex(render(studies, CitationFormat.bibtex))
         assert [entry.key for entry in library.entries] == [
+            "darlow2013",
             "darlow2013a",
-            "darlow2013b",
             "muller2019",
             "low2023",
-            "first",
         ]
 
     def test_entry_types_follow_the_publication_type(self) -> None:
         studies = [
             DARLOW,
             BLOG,
-            study(id=20, publication_type=PublicationType.book, publisher="Elsevier"),
-            FACT_SHEET,
-            study(id=21, publication_type=PublicationType.preprint, journal="medRxiv"),
+            study(
+                id=20,
+                bibtex_key="darlow2013a",
+                publication_type=PublicationType.book,
+                publisher="Elsevier",
+            ),
+            study(
+                id=22,
+                bibtex_key="darlow2013b",
+                publication_type=PublicationType.report,
+                publisher="World Health Organization",
+            ),
+            study(id=21, bibtex_key="darlow2013c", publication_type=PublicationType.preprint),
         ]
-        library = parse_bibtex(render(studies, CitationFormat.bibtex))
+        text = render(studies, CitationFormat.bibtex)
+        library = parse_bibtex(text)
         assert [entry.entry_type for entry in library.entries] == [
             "article",
             "misc",
@@ -348,7 +358,26 @@ class TestRenderBibtex:
         assert book["publisher"] == "Elsevier"
         assert "journal" not in book
         assert report["institution"] == "World Health Organization"
-        assert (preprint["howpublished"], preprint["note"]) == ("medRxiv", "Preprint")
+        assert (preprint["howpublished"], preprint["note"]) == ("Ann Fam Med", "Preprint")
+        assert len(format_with_unsrt(text)) == len(studies)
+
+    @pytest.mark.parametrize(
+        "incomplete",
+        [
+            study(journal=None),  # an article without its journal
+            study(authors=()),
+            study(year=None),
+            study(publication_type=PublicationType.book, publisher=None),
+            FACT_SHEET,  # a report without an author
+        ],
+    )
+    def test_entry_missing_a_required_field_is_misc_that_pybtex_formats(
+        self, incomplete: CitableStudy
+    ) -> None:
+        text = render_one(incomplete, CitationFormat.bibtex)
+        assert text.startswith("@misc{")
+        (formatted,) = format_with_unsrt(text)
+        assert incomplete.title in formatted
 
     def test_organisation_author_is_braced_as_one_name(self) -> None:
         text = render_one(
