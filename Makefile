@@ -6,6 +6,8 @@ UV := .uv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Test processes: each serves the app in a thread of its own process, so one a core.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run migrate seed serve lint typecheck test test-fast fuzz bench clean
@@ -42,7 +44,7 @@ typecheck: install ## mypy --strict
 	$(BIN)/mypy
 
 test: lint typecheck ## Lint, types, then the whole suite on SQLite and PostgreSQL
-	$(BIN)/python -m pytest --durations=10
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 test-fast: install ## The suite only, stopping at the first failure
 	$(BIN)/python -m pytest -x -q
