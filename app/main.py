@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="citedb",
-        version="1.0.0",
+        version="1.1.0",
         summary="Evidence behind health and fitness claims, with citable references.",
         description=DESCRIPTION,
         openapi_tags=TAGS,
