@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.schemas import AuditRead
 from app.auth.actor import Actor
 from app.changes import service as changes_service
+from app.editing import Edit
 from app.models import AuditEntry
 from app.pagination import Sort, SortKey, paginate
 
@@ -54,6 +55,61 @@ async def record(
     )
     session.add(entry)
     changes_service.track(session, entry, version=_version(entry.after))
+
+
+class Recorded(Protocol):
+    """An entity's state as the API answers it: a model with the entity's id."""
+
+    @property
+    def id(self) -> int: ...
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+
+async def created(session: AsyncSession, *, actor: Actor, entity: str, after: Recorded) -> None:
+    """Record the creation of ``after``."""
+    await record(
+        session,
+        actor=actor,
+        action="create",
+        entity=entity,
+        entity_id=after.id,
+        before=None,
+        after=after.model_dump(mode="json"),
+    )
+
+
+async def updated(
+    session: AsyncSession,
+    *,
+    edit: Edit[Any, Any],
+    entity: str,
+    after: Recorded,
+    action: str = "update",
+) -> None:
+    """Record an edit: the state before it (``edit.before``), and ``after``."""
+    await record(
+        session,
+        actor=edit.actor,
+        action=action,
+        entity=entity,
+        entity_id=after.id,
+        before=edit.before,
+        after=after.model_dump(mode="json"),
+    )
+
+
+async def deleted(session: AsyncSession, *, edit: Edit[Any, Any], entity: str) -> None:
+    """Record the deletion of the entity an edit locked."""
+    await record(
+        session,
+        actor=edit.actor,
+        action="delete",
+        entity=entity,
+        entity_id=edit.before.id,
+        before=edit.before,
+        after=None,
+    )
 
 
 NEWEST_FIRST = Sort("-id", (SortKey(AuditEntry.id, descending=True),))

@@ -287,15 +287,7 @@ async def create(session: AsyncSession, *, data: ClaimCreate, actor: Actor) -> C
     session.add(claim)
     await session.flush()
     created = await read(session, claim=claim)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="claim",
-        entity_id=claim.id,
-        before=None,
-        after=created,
-    )
+    await audit_service.created(session, actor=actor, entity="claim", after=created)
     return created
 
 
@@ -303,7 +295,7 @@ async def update(
     session: AsyncSession, *, edit: Edit[Claim, ClaimRead], data: ClaimUpdate
 ) -> ClaimRead:
     """Apply the fields sent; a new statement gets a new slug and the old one keeps resolving."""
-    claim, before, actor = edit.entity, edit.before, edit.actor
+    claim = edit.entity
     changes = data.model_dump(exclude_unset=True)
     if "statement" in changes and changes["statement"] != claim.statement:
         statement = changes["statement"]
@@ -326,33 +318,17 @@ async def update(
     claim.updated_at = utcnow()
     await session.flush()
     updated = await read(session, claim=claim)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="claim",
-        entity_id=claim.id,
-        before=before,
-        after=updated,
-    )
+    await audit_service.updated(session, edit=edit, entity="claim", after=updated)
     return updated
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Claim, ClaimRead]) -> None:
     """Soft-delete a claim: hidden from every read, list, count and stat until restored."""
-    claim, before, actor = edit.entity, edit.before, edit.actor
+    claim = edit.entity
     claim.deleted_at = utcnow()
     claim.version += 1
     await session.flush()
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="delete",
-        entity="claim",
-        entity_id=claim.id,
-        before=before,
-        after=None,
-    )
+    await audit_service.deleted(session, edit=edit, entity="claim")
 
 
 async def restore(session: AsyncSession, *, claim: Claim, actor: Actor) -> ClaimRead:

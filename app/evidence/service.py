@@ -179,15 +179,7 @@ async def create(
     await session.flush()
     await _review(session, claim)
     created = to_read(evidence, claim=claim, study=study)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="evidence",
-        entity_id=evidence.id,
-        before=None,
-        after=created,
-    )
+    await audit_service.created(session, actor=actor, entity="evidence", after=created)
     return created
 
 
@@ -195,7 +187,7 @@ async def update(
     session: AsyncSession, *, edit: Edit[Evidence, EvidenceRead], data: EvidenceUpdate
 ) -> EvidenceRead:
     """Change a link's stance, finding, quote, notes or appraisal."""
-    evidence, before, actor = edit.entity, edit.before, edit.actor
+    evidence = edit.entity
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
         setattr(evidence, field, value)
@@ -205,32 +197,16 @@ async def update(
     await session.flush()
     await _review(session, evidence.claim)
     updated = read(evidence)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="evidence",
-        entity_id=evidence.id,
-        before=before,
-        after=updated,
-    )
+    await audit_service.updated(session, edit=edit, entity="evidence", after=updated)
     return updated
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Evidence, EvidenceRead]) -> None:
     """Unlink a study from a claim."""
-    evidence, before, actor = edit.entity, edit.before, edit.actor
+    evidence = edit.entity
     claim = evidence.claim
     _touch(session, claim)
     await session.delete(evidence)
     await session.flush()
     await _review(session, claim)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="delete",
-        entity="evidence",
-        entity_id=before.id,
-        before=before,
-        after=None,
-    )
+    await audit_service.deleted(session, edit=edit, entity="evidence")

@@ -218,15 +218,7 @@ async def create(session: AsyncSession, *, data: SourceCreate, actor: Actor) -> 
     session.add(source)
     await session.flush()
     created = await _reloaded(session, source.id)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="source",
-        entity_id=created.id,
-        before=None,
-        after=created,
-    )
+    await audit_service.created(session, actor=actor, entity="source", after=created)
     return created
 
 
@@ -234,7 +226,7 @@ async def update(
     session: AsyncSession, *, edit: Edit[Source, SourceRead], data: SourceUpdate
 ) -> SourceRead:
     """Apply the fields sent to a source (lists sent replace the old ones); bump its version."""
-    source, before, actor = edit.entity, edit.before, edit.actor
+    source = edit.entity
     changes = data.model_dump(exclude_unset=True, exclude={"appearances", "citations"})
     if "url" in changes:
         await _ensure_unique_url(session, url=changes["url"], exclude_id=source.id)
@@ -254,32 +246,16 @@ async def update(
     source.updated_at = utcnow()
     await session.flush()
     updated = await _reloaded(session, source.id)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="source",
-        entity_id=source.id,
-        before=before,
-        after=updated,
-    )
+    await audit_service.updated(session, edit=edit, entity="source", after=updated)
     return updated
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Source, SourceRead]) -> None:
     """Delete a source, its appearances and its citations (never the claims or studies)."""
-    source, before, actor = edit.entity, edit.before, edit.actor
+    source = edit.entity
     await session.delete(source)
     await session.flush()
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="delete",
-        entity="source",
-        entity_id=before.id,
-        before=before,
-        after=None,
-    )
+    await audit_service.deleted(session, edit=edit, entity="source")
 
 
 async def appearances_of(

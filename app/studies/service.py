@@ -360,15 +360,7 @@ async def create(session: AsyncSession, *, data: StudyCreate, actor: Actor) -> S
 async def record_created(session: AsyncSession, *, study: Study, actor: Actor) -> StudyDetail:
     """Audit the creation of a new (flushed) study; return its representation."""
     created = StudyDetail(**to_read(study).model_dump(), cited_for=[])
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="study",
-        entity_id=study.id,
-        before=None,
-        after=created,
-    )
+    await audit_service.created(session, actor=actor, entity="study", after=created)
     return created
 
 
@@ -386,7 +378,7 @@ async def update(
     followed on every claim citing the study, in this transaction: a retraction flags each
     claim `study_retracted`, a new design flags each verdict `evidence_changed`.
     """
-    study, before, actor = edit.entity, edit.before, edit.actor
+    study = edit.entity
     changes = data.model_dump(exclude_unset=True)
     retracted = changes.get("retracted", study.retracted)
     note = changes.get("retraction_note", study.retraction_note)
@@ -423,21 +415,13 @@ async def update(
             at=study.updated_at,
         )
     updated = await read(session, study=study)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="study",
-        entity_id=study.id,
-        before=before,
-        after=updated,
-    )
+    await audit_service.updated(session, edit=edit, entity="study", after=updated)
     return updated
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Study, StudyDetail]) -> None:
     """Delete a study; 409 while any evidence (of any claim, deleted or not) cites it."""
-    study, before, actor = edit.entity, edit.before, edit.actor
+    study = edit.entity
     citing = (
         await session.execute(select(func.count()).where(Evidence.study_id == study.id))
     ).scalar_one()
@@ -459,12 +443,4 @@ async def delete(session: AsyncSession, *, edit: Edit[Study, StudyDetail]) -> No
         )
     await session.delete(study)
     await session.flush()
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="delete",
-        entity="study",
-        entity_id=before.id,
-        before=before,
-        after=None,
-    )
+    await audit_service.deleted(session, edit=edit, entity="study")

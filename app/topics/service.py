@@ -134,15 +134,7 @@ async def create(session: AsyncSession, *, data: TopicCreate, actor: Actor) -> T
     session.add(topic)
     await session.flush()
     created = await read(session, topic=topic)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="topic",
-        entity_id=topic.id,
-        before=None,
-        after=created,
-    )
+    await audit_service.created(session, actor=actor, entity="topic", after=created)
     return created
 
 
@@ -150,7 +142,7 @@ async def update(
     session: AsyncSession, *, edit: Edit[Topic, TopicDetail], data: TopicUpdate
 ) -> TopicDetail:
     """Apply the fields sent to a topic and bump its version."""
-    topic, before, actor = edit.entity, edit.before, edit.actor
+    topic = edit.entity
     changes = data.model_dump(exclude_unset=True)
     if changes.get("name") is None:
         changes.pop("name", None)
@@ -165,29 +157,13 @@ async def update(
     topic.updated_at = utcnow()
     await session.flush()
     updated = await read(session, topic=topic)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="update",
-        entity="topic",
-        entity_id=topic.id,
-        before=before,
-        after=updated,
-    )
+    await audit_service.updated(session, edit=edit, entity="topic", after=updated)
     return updated
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Topic, TopicDetail]) -> None:
     """Delete a topic; the claims it tagged lose the tag and stay."""
-    topic, before, actor = edit.entity, edit.before, edit.actor
+    topic = edit.entity
     await session.delete(topic)
     await session.flush()
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="delete",
-        entity="topic",
-        entity_id=before.id,
-        before=before,
-        after=None,
-    )
+    await audit_service.deleted(session, edit=edit, entity="topic")

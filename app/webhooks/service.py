@@ -105,15 +105,7 @@ async def create(
     session.add(webhook)
     await session.flush()
     read = WebhookRead.model_validate(webhook)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="webhook",
-        entity_id=webhook.id,
-        before=None,
-        after=read,
-    )
+    await audit_service.created(session, actor=actor, entity="webhook", after=read)
     return WebhookCreated(**read.model_dump(), secret=webhook.secret)
 
 
