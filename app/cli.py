@@ -1,4 +1,4 @@
-"""The ``citedb`` command line: migrate, seed, serve, create-key, import, export."""
+"""The ``citedb`` command line: migrate, seed, serve, create-key, import, export, reindex."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -158,6 +158,44 @@ def import_db(
     from app.admin.cli import import_command
 
     import_command(file, run=run_with_database, console=console)
+
+
+@cli.command()
+def reindex(
+    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="Claims per transaction.")] = 256,
+) -> None:
+    """Embed the claims whose vectors are missing or stale (text or model changed); resumable."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from app.semantic import service as semantic_service
+
+    async def work(database: Database) -> tuple[int, int]:
+        model = semantic_service.embedder()
+        async with database.write_sessions() as session:
+            total = await semantic_service.count_claims(session)
+        seen = embedded = last = 0
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("embedding claims", total=total)
+            while True:
+                async with database.write_sessions() as session, session.begin():
+                    last, count, texts = await semantic_service.reindex_batch(
+                        session, after_id=last, size=batch_size, model=model
+                    )
+                if not count:
+                    break
+                seen += count
+                embedded += texts
+                progress.update(task, completed=min(seen, total))
+        return seen, embedded
+
+    seen, embedded = run_with_database(work)
+    console.print(f"[green]{seen} claims checked, {embedded} texts embedded[/green]")
 
 
 @cli.command()

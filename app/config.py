@@ -121,6 +121,17 @@ class Settings(BaseSettings):
     gzip_min_bytes: int = Field(
         default=1024, ge=0, description="Smallest response body compressed for gzip clients."
     )
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="The sentence-embedding model of claim search and matching: a built-in "
+        "name, or `package.module:factory` returning an `app.semantic.embedder.Embedder`. "
+        "After a change, `citedb reindex` re-embeds the claims.",
+    )
+    semantic_search: bool = Field(
+        default=True,
+        description="Rank claim searches by meaning and words (`false`: by words alone, "
+        "and no similar-claim check on create).",
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     write_wait_seconds: float = Field(
         default=10,

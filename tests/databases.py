@@ -33,6 +33,7 @@ TABLES = (
     "evidence",
     "claim_topics",
     "claim_aliases",
+    "claim_embeddings",
     "claim_slugs",
     "study_authors",
     "claims",

@@ -26,6 +26,8 @@ TYPE_FAMILIES = {
     "DATE": "date",
     "JSON": "json",
     "JSONB": "json",
+    "BLOB": "binary",
+    "BYTEA": "binary",
 }
 
 
@@ -100,6 +102,7 @@ def test_sqlite_and_postgresql_get_the_same_schema(both: tuple[TestDatabase, Tes
         "change_counter",
         "changes",
         "claim_aliases",
+        "claim_embeddings",
         "claim_slugs",
         "claim_topics",
         "claims",

@@ -168,6 +168,24 @@ def test_seed_loads_the_whole_article(seeded: TestDatabase, client: httpx.Client
     assert "/v1/" not in review["url"]
 
 
+# Questions in other words than their claims (no shared word but "sitting"/"band walks").
+QUESTIONS_IN_OTHER_WORDS = {
+    "are my glutes dead from desk work?": HEADLINE,
+    "will band walks turn my bum back on": "Activation drills like clamshells and band walks "
+    "wake up your glutes so they start firing again.",
+    "is sitting the same as smoking cigarettes": "Sitting is the new smoking.",
+    "is my butt asleep from my desk job?": HEADLINE,
+}
+
+
+def test_questions_in_other_words_find_their_claim_first(
+    seeded: TestDatabase, client: httpx.Client
+) -> None:
+    for question, statement in QUESTIONS_IN_OTHER_WORDS.items():
+        items = client.get("/v1/claims", params={"q": question}).json()["items"]
+        assert [item["statement"] for item in items[:1]] == [statement], question
+
+
 def test_second_run_changes_nothing_and_keeps_curators_edits(
     seeded: TestDatabase, admin: httpx.Client, editor: httpx.Client, client: httpx.Client
 ) -> None:

@@ -181,6 +181,7 @@ UNEXPORTED_TABLES: dict[str, str] = {
     "webhook_deliveries": "the delivery log of the subscriptions",
     "webhook_attempts": "the delivery log of the subscriptions",
     "webhook_cursor": "where webhook fan-out stands in the change feed",
+    "claim_embeddings": "vectors derived from claim texts; `citedb reindex` makes them again",
 }
 # Columns stored but not exported: derived from exported ones, or secret.
 DERIVED_COLUMNS: dict[str, frozenset[str]] = {

@@ -34,7 +34,9 @@ async def list_(
             min_length=1,
             max_length=500,
             description="Free text or a question, e.g. `does sitting turn my glutes off?`; "
-            "matches statements, aliases and summaries with stemming, ranked by relevance.",
+            "ranked by meaning (a sentence-embedding model) and by words (statements, "
+            "aliases and summaries; rare words count most), so other words than the claim's "
+            "find it too.",
         ),
     ] = None,
     topic: Annotated[

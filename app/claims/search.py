@@ -17,19 +17,23 @@ generation and kept in the process.
 import re
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Float,
     Integer,
     Select,
+    String,
     TextClause,
     cast,
     column,
     func,
+    literal,
     literal_column,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -161,3 +165,23 @@ def ranked_matches(dialect: str, terms: list[str]) -> Select[Any]:
             "relevance"
         ),
     ).where(claims_fts.c.document.op("@@")(query))
+
+
+def scored_claims(dialect: str, claim_ids: list[int], scores: list[float]) -> Select[Any]:
+    """Return ``SELECT claim_id, relevance`` over scores computed in the process."""
+    if dialect == "sqlite":
+        scored = orjson.dumps(dict(zip(map(str, claim_ids), scores, strict=True))).decode()
+        pairs = func.json_each(literal(scored, String)).table_valued("key", "value")
+        return select(
+            cast(pairs.c.key, Integer).label("claim_id"),
+            cast(pairs.c.value, Float).label("relevance"),
+        )
+    pairs = (
+        func.unnest(
+            cast(literal(claim_ids, ARRAY(Integer)), ARRAY(Integer)),
+            cast(literal(scores, ARRAY(Float)), ARRAY(Float)),
+        )
+        .table_valued("claim_id", "relevance")
+        .render_derived(with_types=False)
+    )
+    return select(pairs.c.claim_id.label("claim_id"), pairs.c.relevance.label("relevance"))

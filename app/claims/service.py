@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, Stats, TopicRef
-from app.claims.search import ranked_matches, search_terms, selective_terms
+from app.claims.search import ranked_matches, scored_claims, search_terms, selective_terms
+from app.config import get_settings
 from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence import service as evidence_service
@@ -24,6 +25,8 @@ from app.pagination import Sort, SortKey, paginate
 from app.params import as_id
 from app.review import service as review_service
 from app.review.schemas import Review
+from app.semantic import index as semantic_index
+from app.semantic import service as semantic_service
 from app.slugs import slugify, with_suffix
 from app.topics import service as topic_service
 from app.verdicts import service as verdict_service
@@ -31,6 +34,8 @@ from app.verdicts.schemas import VerdictRead
 from app.vocabularies import Certainty, Rating, ReviewReasonKind
 
 CLAIM_SORTS = ("relevance", "updated_at", "-updated_at", "statement")
+# A search ranks this many claims at most (by meaning and words), before filters and paging.
+SEARCH_CANDIDATES = 1000
 
 
 class ClaimNotFound(NotFound):
@@ -179,8 +184,18 @@ async def list(
         terms = search_terms(q)
         if not terms:
             return [], None
-        terms = await selective_terms(session, terms)
-        ranked = ranked_matches(_dialect(session), terms).subquery("ranked")
+        ranking = (
+            await semantic_index.rank(session, question=q, limit=SEARCH_CANDIDATES)
+            if get_settings().semantic_search
+            else None
+        )
+        if ranking is not None:
+            ranked = scored_claims(_dialect(session), ranking.claim_ids, ranking.scores).subquery(
+                "ranked"
+            )
+        else:
+            terms = await selective_terms(session, terms)
+            ranked = ranked_matches(_dialect(session), terms).subquery("ranked")
         statement = statement.join(ranked, ranked.c.claim_id == Claim.id)
         relevance = Sort(
             "relevance",
@@ -286,6 +301,7 @@ async def create(session: AsyncSession, *, data: ClaimCreate, actor: Actor) -> C
     _set_aliases(claim, data.aliases)
     session.add(claim)
     await session.flush()
+    await semantic_service.store(session, claims=[semantic_service.texts_of(claim)])
     created = await read(session, claim=claim)
     await audit_service.created(session, actor=actor, entity="claim", after=created)
     return created
@@ -317,6 +333,8 @@ async def update(
     claim.version += 1
     claim.updated_at = utcnow()
     await session.flush()
+    if changes.keys() & {"statement", "aliases", "summary"}:
+        await semantic_service.store(session, claims=[semantic_service.texts_of(claim)])
     updated = await read(session, claim=claim)
     await audit_service.updated(session, edit=edit, entity="claim", after=updated)
     return updated

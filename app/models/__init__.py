@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.changes import Change, ChangeCounter
 from app.models.claims import Claim, ClaimAlias, ClaimSlug
+from app.models.embeddings import ClaimEmbedding
 from app.models.evidence import Evidence
 from app.models.generation import ContentGeneration
 from app.models.review import ReviewReason
@@ -22,6 +23,7 @@ __all__ = [
     "ChangeCounter",
     "Claim",
     "ClaimAlias",
+    "ClaimEmbedding",
     "ClaimSlug",
     "ContentGeneration",
     "Evidence",

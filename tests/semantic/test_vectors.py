@@ -1,0 +1,105 @@
+"""Claim vectors: written with the claim texts, re-made when text or model change, reindexed."""
+
+import httpx
+import numpy as np
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+from app.config import get_settings
+from app.semantic.embedder import DEFAULT_MODEL, get_embedder
+from app.semantic.service import text_hash
+from tests.databases import TestDatabase
+from tests.factories import make_claim
+
+STATEMENT = "Sitting switches your glutes off"
+
+
+def vector_rows(database: TestDatabase, claim_id: int) -> list[tuple[int, str, str, bytes]]:
+    """Return (position, model, text hash, vector) of a claim's stored vectors."""
+    rows = database.execute(
+        "SELECT position, model, text_hash, vector FROM claim_embeddings "
+        "WHERE claim_id = ? ORDER BY position",
+        (claim_id,),
+    )
+    return [(row[0], row[1], row[2], bytes(row[3])) for row in rows]
+
+
+def citedb(url: str, *args: str) -> Result:
+    """Run the `citedb` command line in process, against the database at ``url``."""
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli, list(args), env={"CITEDB_DATABASE_URL": url})
+    finally:
+        get_settings.cache_clear()
+
+
+class TestVectorsOnWrite:
+    def test_create_stores_one_vector_per_text(
+        self, editor: httpx.Client, clean_database: TestDatabase
+    ) -> None:
+        claim = make_claim(editor, STATEMENT, aliases=["glute amnesia", "dead butt syndrome"])
+        rows = vector_rows(clean_database, claim["id"])
+        texts = [STATEMENT, "glute amnesia", "dead butt syndrome"]
+        assert [(row[0], row[1], row[2]) for row in rows] == [
+            (position, DEFAULT_MODEL, text_hash(text)) for position, text in enumerate(texts)
+        ]
+        stored = np.vstack([np.frombuffer(row[3], dtype="<f4") for row in rows])
+        np.testing.assert_allclose(stored, get_embedder().embed(texts), atol=1e-5)
+
+    def test_update_re_embeds_only_the_texts_that_changed(
+        self, editor: httpx.Client, clean_database: TestDatabase
+    ) -> None:
+        claim = make_claim(editor, STATEMENT, aliases=["glute amnesia", "dead butt syndrome"])
+        before = vector_rows(clean_database, claim["id"])
+        response = editor.patch(
+            f"/v1/claims/{claim['slug']}",
+            json={"aliases": ["glute amnesia", "sleeping glutes"]},
+            headers={"If-Match": editor.get(f"/v1/claims/{claim['slug']}").headers["ETag"]},
+        )
+        assert response.status_code == 200
+        after = vector_rows(clean_database, claim["id"])
+        assert [row[2] for row in after] == [
+            text_hash(text) for text in (STATEMENT, "glute amnesia", "sleeping glutes")
+        ]
+        assert after[:2] == before[:2]
+        assert after[2][3] != before[2][3]
+
+        response = editor.patch(
+            f"/v1/claims/{claim['slug']}",
+            json={"aliases": []},
+            headers={"If-Match": editor.get(f"/v1/claims/{claim['slug']}").headers["ETag"]},
+        )
+        assert [row[0] for row in vector_rows(clean_database, claim["id"])] == [0]
+
+    def test_a_refused_create_stores_no_vector(
+        self, editor: httpx.Client, clean_database: TestDatabase
+    ) -> None:
+        make_claim(editor, STATEMENT)
+        assert editor.post("/v1/claims", json={"statement": STATEMENT}).status_code == 409
+        assert clean_database.execute("SELECT COUNT(*) FROM claim_embeddings") == [(1,)]
+
+
+class TestReindex:
+    def test_reindex_makes_missing_and_stale_vectors_and_search_sees_them(
+        self, editor: httpx.Client, client: httpx.Client, clean_database: TestDatabase
+    ) -> None:
+        first = make_claim(editor, STATEMENT, aliases=["glute amnesia"])
+        second = make_claim(editor, "Creatine causes hair loss")
+        expected = vector_rows(clean_database, first["id"])
+        clean_database.execute("DELETE FROM claim_embeddings WHERE claim_id = ?", (first["id"],))
+        clean_database.execute(
+            "UPDATE claim_embeddings SET model = 'older-model' WHERE claim_id = ?",
+            (second["id"],),
+        )
+
+        result = citedb(clean_database.url, "reindex", "--batch-size", "1")
+        assert result.exit_code == 0, result.output
+        assert "2 claims checked, 3 texts embedded" in result.stderr
+        assert vector_rows(clean_database, first["id"]) == expected
+        assert {row[1] for row in vector_rows(clean_database, second["id"])} == {DEFAULT_MODEL}
+        found = client.get("/v1/claims", params={"q": "is my butt asleep from my desk job?"})
+        assert [item["slug"] for item in found.json()["items"]][:1] == [first["slug"]]
+
+        again = citedb(clean_database.url, "reindex")
+        assert again.exit_code == 0, again.output
+        assert "2 claims checked, 0 texts embedded" in again.stderr
