@@ -65,20 +65,17 @@ class Settings(BaseSettings):
     import_max_records: int = Field(
         default=10_000, ge=1, description="Most records one bibliographic import accepts."
     )
-    document_cache_ttl: float = Field(
+    cache_ttl: float = Field(
         default=1.0,
         ge=0,
-        description="Seconds a process serves kept claim documents and pages before checking "
-        "the database for writes made elsewhere (its own writes are seen at once).",
+        description="Seconds within which a process sees writes made by other processes "
+        "(workers, the CLI) in the answers it keeps; its own writes are seen at once.",
     )
-    document_cache_size: int = Field(
-        default=20_000, ge=0, description="Claim documents a process keeps (0: none)."
-    )
-    search_cache_bytes: int = Field(
-        default=16 * 1024 * 1024,
+    cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
         ge=0,
-        description="Bytes of claims search and list pages (`GET /v1/claims?...`) a process "
-        "keeps, for the same time as claim documents (0: none).",
+        description="Bytes of public GET answers a process keeps, headers, keys and overhead "
+        "counted; the least recently used go first (0: nothing kept).",
     )
     changes_retention_days: float = Field(
         default=30,

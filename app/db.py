@@ -184,8 +184,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await session.commit()
-        # Kept claim documents may now be out of date: check the generation on the next read.
-        request.app.state.claim_documents.mark_stale()
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit

@@ -51,6 +51,15 @@ def cache_control(settings: Settings, *, public: bool) -> str:
     return "private, no-store"
 
 
+# A 304 carries the 200's headers but these: no body, so no length or type, and no `Link`.
+NOT_MODIFIED_OMITS = frozenset({b"content-length", b"content-type", b"link"})
+
+
+def not_modified_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Return the headers of the 304 that stands for a 200 with ``headers``."""
+    return [(name, value) for name, value in headers if name.lower() not in NOT_MODIFIED_OMITS]
+
+
 def conditional_response(
     request: Request,
     body: bytes,
@@ -66,12 +75,14 @@ def conditional_response(
     all_headers = {"ETag": etag, "Cache-Control": cache_control(settings, public=public)}
     if headers:
         all_headers.update(headers)
-    if request.method in ("GET", "HEAD") and none_match(request.headers.get("if-none-match"), etag):
-        all_headers.pop("Link", None)
-        return Response(status_code=304, headers=all_headers)
-    return Response(
+    response = Response(
         content=body, status_code=status_code, media_type=media_type, headers=all_headers
     )
+    if request.method in ("GET", "HEAD") and none_match(request.headers.get("if-none-match"), etag):
+        not_modified = Response(status_code=304)
+        not_modified.raw_headers = not_modified_headers(response.raw_headers)
+        return not_modified
+    return response
 
 
 def model_response(

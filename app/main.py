@@ -13,7 +13,6 @@ from app.assessment.router import router as assessment_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as api_keys_router
 from app.changes.router import router as changes_router
-from app.claims.documents import ClaimDocumentCache, ClaimDocumentMiddleware
 from app.claims.router import router as claims_router
 from app.config import Settings, get_settings
 from app.db import Database
@@ -28,6 +27,7 @@ from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit, UnexpectedErrors
 from app.rate_limits import SEARCHES, RateLimiter, RateLimits
 from app.references.router import router as references_router
+from app.response_cache import ResponseCache, ResponseCacheLayer, follow_writes
 from app.review.router import router as review_router
 from app.sources.router import router as sources_router
 from app.studies.router import router as studies_router
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database.from_settings(settings)
+        # Each commit of this process drops the kept answers it made stale.
+        follow_writes(app.state.database, app.state.responses)
         try:
             yield
         finally:
@@ -100,11 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
-    app.state.claim_documents = ClaimDocumentCache(
-        ttl=settings.document_cache_ttl,
-        max_entries=settings.document_cache_size,
-        max_page_bytes=settings.search_cache_bytes,
-    )
+    app.state.responses = ResponseCache(ttl=settings.cache_ttl, max_bytes=settings.cache_bytes)
     install_error_handlers(app)
     for router in (
         claims_router,
@@ -127,8 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_router,
     ):
         app.include_router(router)
-    if settings.document_cache_size > 0 or settings.search_cache_bytes > 0:
-        app.add_middleware(ClaimDocumentMiddleware)
+    if settings.cache_bytes > 0:
+        app.add_middleware(ResponseCacheLayer)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)

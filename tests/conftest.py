@@ -107,7 +107,7 @@ def live_server(database: TestDatabase) -> Iterator[LiveServer]:
         database_url=database.url,
         cache_max_age=60,
         max_body_bytes=200_000,
-        document_cache_ttl=0,
+        cache_ttl=0,
         webhook_allow_private_targets=True,  # the tests' receivers listen on 127.0.0.1
         cors_write_origins=WRITER_ORIGIN,
     )

@@ -95,7 +95,7 @@ def test_a_postgresql_outage_answers_503_with_retry_after_and_200_after(
     database = TestDatabase(backend, url, dsn)
     database.migrate()
     key = insert_key(database, name="outage-editor", role="editor")
-    settings = Settings(database_url=url, document_cache_ttl=0, search_cache_bytes=0)
+    settings = Settings(database_url=url, cache_ttl=0, cache_bytes=0)
     with (
         serve(settings) as server,
         httpx.Client(

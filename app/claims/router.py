@@ -5,13 +5,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.claims import service
-from app.claims.dependencies import ClaimEdit, DeletedClaim, ValidClaim
+from app.claims import rows, service
+from app.claims.dependencies import ClaimEdit, DeletedClaim
 from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response, write_response
+from app.http_cache import conditional_response, model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.params import ClaimPath
+from app.response_cache import ScopedByEntities
 from app.vocabularies import Certainty, Rating
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -80,10 +82,11 @@ async def list_(
     summary="Get a claim",
     response_model=ClaimRead,
     responses=problem_responses(404, 422),
+    dependencies=[ScopedByEntities],
 )
-async def get(claim: ValidClaim, request: Request, session: SessionDep) -> Response:
+async def get(claim: ClaimPath, request: Request, session: SessionDep) -> Response:
     """Get a claim by id or slug with its current verdict and a summary of its evidence."""
-    return model_response(request, await service.read(session, claim=claim))
+    return conditional_response(request, await rows.document(session, ref=claim))
 
 
 @router.post(

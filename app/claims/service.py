@@ -23,6 +23,7 @@ from app.models import Claim, ClaimAlias, ClaimSlug, Evidence, Study, Topic, Ver
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
 from app.params import as_id
+from app.response_cache import depends_on
 from app.review import service as review_service
 from app.review.schemas import Review
 from app.semantic import index as semantic_index
@@ -84,6 +85,7 @@ async def get(
     if claim is None:
         state = "deleted " if deleted else ""
         raise ClaimNotFound(f"No {state}claim '{ref}'.")
+    depends_on("claim", [claim.id])
     return claim
 
 
@@ -112,6 +114,8 @@ def _to_read(
 async def read_many(session: AsyncSession, *, claims: Sequence[Claim]) -> builtins.list[ClaimRead]:
     """Return the representations of claims (loaded with their children) in three more queries."""
     ids = [claim.id for claim in claims]
+    depends_on("claim", ids)
+    depends_on("topic", [topic.id for claim in claims for topic in claim.topics])
     verdicts = await verdict_service.current_for(session, claim_ids=ids)
     summaries = await evidence_service.summaries(session, claim_ids=ids)
     reviews = await review_service.reviews_for(

@@ -14,6 +14,7 @@ from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceUpdate
 from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import EvidenceIdPath
+from app.response_cache import ScopedByEntities
 from app.vocabularies import Stance
 
 router = APIRouter(tags=["evidence"])
@@ -24,6 +25,7 @@ router = APIRouter(tags=["evidence"])
     summary="A claim's evidence",
     response_model=Page[EvidenceRead],
     responses=problem_responses(404, 422),
+    dependencies=[ScopedByEntities],
 )
 async def list_for_claim(
     claim: ValidClaim,
@@ -63,6 +65,7 @@ async def create(
     summary="Get an evidence link",
     response_model=EvidenceRead,
     responses=problem_responses(404, 422),
+    dependencies=[ScopedByEntities],
 )
 async def get(evidence: EvidenceIdPath, request: Request, session: SessionDep) -> Response:
     """Get one link between a claim and a study."""

@@ -17,6 +17,7 @@ from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceSummary, 
 from app.models import Claim, Evidence, Study
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
+from app.response_cache import depends_on
 from app.review import service as review_service
 from app.studies import service as study_service
 from app.studies.schemas import ClaimRef
@@ -38,6 +39,8 @@ def evidence_url(evidence_id: int) -> str:
 
 def to_read(evidence: Evidence, *, claim: Claim, study: Study) -> EvidenceRead:
     """Return an evidence link's representation."""
+    depends_on("evidence", [evidence.id])
+    depends_on("claim", [claim.id])
     return EvidenceRead(
         id=evidence.id,
         claim=ClaimRef(id=claim.id, slug=claim.slug, statement=claim.statement),
@@ -119,12 +122,15 @@ async def summaries(
     if not claim_ids:
         return result
     statement = (
-        select(Evidence.claim_id, Evidence.stance, Study.design, func.count())
+        select(Evidence.id, Evidence.study_id, Evidence.claim_id, Evidence.stance, Study.design)
         .join(Study, Study.id == Evidence.study_id)
         .where(Evidence.claim_id.in_(claim_ids))
-        .group_by(Evidence.claim_id, Evidence.stance, Study.design)
     )
-    for claim_id, stance, design, count in (await session.execute(statement)).all():
+    rows = (await session.execute(statement)).all()
+    depends_on("evidence", [row.id for row in rows])
+    depends_on("study", [row.study_id for row in rows])
+    for _, _, claim_id, stance, design in rows:
+        count = 1
         summary = result[claim_id]
         setattr(summary, Stance(stance).value, getattr(summary, Stance(stance).value) + count)
         summary.studies += count

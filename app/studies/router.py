@@ -10,6 +10,7 @@ from app.errors import problem_responses
 from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import StudyIdPath
+from app.response_cache import ScopedByEntities
 from app.studies import service
 from app.studies.dependencies import StudyEdit
 from app.studies.schemas import Doi, Pmid, StudyCreate, StudyDetail, StudyRead, StudyUpdate
@@ -70,6 +71,7 @@ async def list_(
     summary="Get a study",
     response_model=StudyDetail,
     responses=problem_responses(404, 422),
+    dependencies=[ScopedByEntities],
 )
 async def get(study: StudyIdPath, request: Request, session: SessionDep) -> Response:
     """Get one study with `cited_for`: the claims it is evidence for, and its stance on each."""

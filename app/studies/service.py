@@ -18,6 +18,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Evidence, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
 from app.pagination import Sort, SortKey, paginate
+from app.response_cache import depends_on
 from app.review import service as review_service
 from app.studies.citation_keys import first_free, key_stem
 from app.studies.schemas import (
@@ -58,6 +59,7 @@ def _authors(study: Study) -> builtins.list[Author]:
 
 def to_read(study: Study) -> StudyRead:
     """Return a study's representation (its authors must be loaded)."""
+    depends_on("study", [study.id])
     return StudyRead(
         id=study.id,
         title=study.title,
@@ -90,6 +92,7 @@ def to_read(study: Study) -> StudyRead:
 
 def to_brief(study: Study) -> StudyBrief:
     """Return a study in brief (its authors must be loaded)."""
+    depends_on("study", [study.id])
     return StudyBrief(
         id=study.id,
         title=study.title,
@@ -134,17 +137,22 @@ async def get_many(session: AsyncSession, *, study_ids: Sequence[int]) -> dict[i
 
 async def cited_for(session: AsyncSession, *, study_id: int) -> builtins.list[CitedFor]:
     """Return the (undeleted) claims a study is evidence for, with its stance toward each."""
-    rows = await session.execute(
-        select(Claim.id, Claim.slug, Claim.statement, Evidence.stance)
-        .join(Evidence, Evidence.claim_id == Claim.id)
-        .where(Evidence.study_id == study_id, Claim.deleted_at.is_(None))
-        .order_by(Claim.id)
-    )
+    rows = (
+        await session.execute(
+            select(Claim.id, Claim.slug, Claim.statement, Claim.deleted_at, Evidence.stance)
+            .join(Evidence, Evidence.claim_id == Claim.id)
+            .where(Evidence.study_id == study_id)
+            .order_by(Claim.id)
+        )
+    ).all()
+    # A deleted claim shows again when restored: the answer depends on it too.
+    depends_on("claim", [row.id for row in rows])
     return [
         CitedFor(
             claim=ClaimRef(id=row.id, slug=row.slug, statement=row.statement), stance=row.stance
         )
         for row in rows
+        if row.deleted_at is None
     ]
 
 

@@ -9,6 +9,7 @@ from app.errors import problem_responses
 from app.http_cache import model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, link_header
 from app.params import VerdictIdPath
+from app.response_cache import ScopedByEntities
 from app.verdicts import service
 from app.verdicts.schemas import VerdictCreate, VerdictRead
 
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/v1/claims/{claim}/verdicts", tags=["claims"])
     summary="A claim's verdict history",
     response_model=Page[VerdictRead],
     responses=problem_responses(404, 422),
+    dependencies=[ScopedByEntities],
 )
 async def list_verdicts(
     claim: ValidClaim,
@@ -39,6 +41,7 @@ async def list_verdicts(
     summary="One verdict of a claim",
     response_model=VerdictRead,
     responses=problem_responses(404, 422),
+    dependencies=[ScopedByEntities],
 )
 async def get_verdict(
     claim: ValidClaim, verdict: VerdictIdPath, request: Request, session: SessionDep

@@ -1,14 +1,15 @@
-"""Kept claim documents: never older than this process's last write, or the TTL for others."""
+"""Kept answers: the route's own, never older than this process's own last write or the TTL."""
 
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from app.claims.documents import PAGE_ENTRY_OVERHEAD
 from app.config import Settings
+from app.response_cache import ENTRY_OVERHEAD
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study, make_topic
 from tests.server import LiveServer, counting, serve
@@ -19,7 +20,7 @@ SLUG = "sitting-switches-your-glutes-off"
 @pytest.fixture
 def patient_server(clean_database: TestDatabase) -> Iterator[LiveServer]:
     """A second API process on the same database that re-checks the generation every 60 s."""
-    settings = Settings(database_url=clean_database.url, document_cache_ttl=60)
+    settings = Settings(database_url=clean_database.url, cache_ttl=60)
     with serve(settings) as server:
         yield server
 
@@ -167,20 +168,23 @@ def test_concurrent_misses_of_one_answer_render_it_once(
         assert {response.status_code for response in responses} == {200}
         assert len({response.content for response in responses}) == 1
         # One search ranked, or one claim loaded, however many asked for it at once.
-        loaded = [statement for statement in statements if "claims.statement" in statement]
+        loaded = [statement for statement in statements if reads_claims(statement)]
         assert len(loaded) == 1, path
 
 
-BUDGET = 1200
+def reads_claims(statement: str) -> bool:
+    """Tell whether an SQL statement reads claims' rows (a detail's, or a page's)."""
+    return "FROM claims" in statement and "statement" in statement
+
+
+BUDGET = 2000
 
 
 def test_pages_beyond_the_budget_are_dropped_least_recently_used_first(
     clean_database: TestDatabase, editor_key: str
 ) -> None:
     # Room for one page of one claim, not two: the older page goes when the newer is kept.
-    settings = Settings(
-        database_url=clean_database.url, document_cache_ttl=60, search_cache_bytes=BUDGET
-    )
+    settings = Settings(database_url=clean_database.url, cache_ttl=60, cache_bytes=BUDGET)
     headers = {"Authorization": f"Bearer {editor_key}"}
     with (
         serve(settings) as server,
@@ -189,12 +193,168 @@ def test_pages_beyond_the_budget_are_dropped_least_recently_used_first(
         make_claim(patient, "Sitting switches your glutes off")
         first = patient.get("/v1/claims", params={"q": "glutes"})
         second = patient.get("/v1/claims", params={"q": "sitting"})
-        for page in (first, second):  # each fits alone (its key and ETag under 100 bytes)
-            assert PAGE_ENTRY_OVERHEAD + len(page.content) + 100 < BUDGET
-            assert 2 * (PAGE_ENTRY_OVERHEAD + len(page.content)) > BUDGET
+        for page in (first, second):  # each fits alone (its key and headers under 400 bytes)
+            assert ENTRY_OVERHEAD + len(page.content) + 400 < BUDGET
+            assert 2 * (ENTRY_OVERHEAD + len(page.content)) > BUDGET
         clean_database.execute("UPDATE claims SET summary = 'Changed in the database.'")
         # The newer page is still kept (the change made elsewhere is not seen within the TTL);
         # the older one was dropped, so it is rendered afresh and shows the change.
         assert patient.get("/v1/claims", params={"q": "sitting"}).content == second.content
         again = patient.get("/v1/claims", params={"q": "glutes"}).json()["items"]
         assert again[0]["summary"] == "Changed in the database."
+
+
+def test_a_write_drops_only_what_it_changed(patient_server: LiveServer, editor_key: str) -> None:
+    headers = {"Authorization": f"Bearer {editor_key}"}
+    with httpx.Client(base_url=patient_server.base_url, headers=headers) as patient:
+        first = make_claim(patient, "Sitting switches your glutes off")
+        second = make_claim(patient, "Stretching before running prevents injury")
+        study = make_study(patient, **STUDY_DARLOW)
+        link(patient, first["slug"], study["id"], "contradicts")
+        kept_first = patient.get(f"/v1/claims/{first['slug']}")
+        kept_second = patient.get(f"/v1/claims/{second['slug']}")
+        writes: list[Callable[[], httpx.Response]] = [
+            lambda: patient.patch(
+                f"/v1/claims/{first['slug']}",
+                json={"summary": "Changed."},
+                headers={"If-Match": kept_first.headers["etag"]},
+            ),
+            lambda: patient.patch(f"/v1/studies/{study['id']}", json={"design": "cohort"}),
+            lambda: patient.post(
+                f"/v1/claims/{first['slug']}/verdicts",
+                json={"rating": "refuted", "certainty": "low", "rationale": RATIONALE},
+            ),
+        ]
+        for write in writes:
+            before = patient.get(f"/v1/claims/{first['slug']}")
+            assert write().status_code in (200, 201)
+            # The other claim is answered from what was kept: not one SQL statement.
+            with counting(patient_server) as statements:
+                again = patient.get(f"/v1/claims/{second['slug']}")
+            assert statements == []
+            assert again.content == kept_second.content
+            assert again.headers["etag"] == kept_second.headers["etag"]
+            # The written claim shows the write at once.
+            after = patient.get(f"/v1/claims/{first['slug']}")
+            assert after.json()["version"] == before.json()["version"] + 1
+            assert after.headers["etag"] != before.headers["etag"]
+        final = patient.get(f"/v1/claims/{first['slug']}").json()
+        assert final["summary"] == "Changed."
+        assert final["evidence_summary"]["strongest_design"] == "cohort"
+        assert final["verdict"]["rating"] == "refuted"
+
+
+RATIONALE = "The studies found glute activity unchanged in people who sit a lot."
+
+
+@pytest.fixture
+def follower(clean_database: TestDatabase) -> Iterator[LiveServer]:
+    """A second API process that keeps answers and follows other processes' writes at once."""
+    with serve(Settings(database_url=clean_database.url, cache_ttl=0)) as server:
+        yield server
+
+
+def test_writes_of_another_process_drop_only_what_they_changed(
+    follower: LiveServer, editor: httpx.Client
+) -> None:
+    first = make_claim(editor, "Sitting switches your glutes off")
+    second = make_claim(editor, "Stretching before running prevents injury")
+    study = make_study(editor, **STUDY_DARLOW)
+    with httpx.Client(base_url=follower.base_url) as reader:
+        kept_second = reader.get(f"/v1/claims/{second['slug']}")
+        for write in (
+            lambda: link(editor, first["slug"], study["id"], "contradicts"),
+            lambda: editor.patch(f"/v1/studies/{study['id']}", json={"design": "cohort"}),
+            lambda: decide(editor, first["slug"], "refuted"),
+        ):
+            before = reader.get(f"/v1/claims/{first['slug']}").json()
+            write()
+            with counting(follower) as statements:
+                again = reader.get(f"/v1/claims/{second['slug']}")
+            assert again.content == kept_second.content
+            # Only the look at the change feed: the claim itself is not read again.
+            assert not [text for text in statements if reads_claims(text)], statements
+            after = reader.get(f"/v1/claims/{first['slug']}").json()
+            assert after["version"] == before["version"] + 1
+
+
+def test_the_cache_changes_no_byte_of_any_public_answer(
+    live_server: LiveServer, editor: httpx.Client, clean_database: TestDatabase
+) -> None:
+    topic = make_topic(editor, "Glutes")
+    claim = make_claim(editor, "Sitting switches your glutes off", topics=[topic["slug"]])
+    study = make_study(editor, **STUDY_DARLOW)
+    evidence = link(editor, claim["slug"], study["id"], "contradicts")
+    verdict = decide(editor, claim["slug"], "mostly_refuted")
+    source = editor.post(
+        "/v1/sources",
+        json={
+            "url": "https://example.org/glute-amnesia",
+            "title": "Glute amnesia?",
+            "appearances": [{"claim": claim["slug"], "stance": "refutes"}],
+        },
+    ).json()
+    values = {
+        "claim": claim["slug"],
+        "study": str(study["id"]),
+        "evidence": str(evidence["id"]),
+        "topic": topic["slug"],
+        "verdict": str(verdict["id"]),
+        "source": str(source["id"]),
+        "webhook_id": "1",
+        "name": "swagger-ui.css",
+    }
+    paths = editor.get("/openapi.json").json()["paths"]
+    urls = [
+        re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+        for path, operations in paths.items()
+        if "get" in operations
+    ]
+    urls += [
+        f"/v1/claims/{claim['id']}",
+        "/v1/claims/no-such-claim",
+        "/v1/claims?limit=1",
+        "/v1/claims?limit=0",
+        "/v1/claims?q=glutes",
+        "/v1/studies/999999",
+        "/docs/assets/swagger-ui.css",
+        "/openapi.json",
+    ]
+    variants: list[dict[str, str]] = [
+        {},
+        {"Accept": "text/x-bibliography"},
+        {"Accept": "text/html", "Accept-Encoding": "identity"},
+        {"Host": "api.example"},
+    ]
+    settings = Settings(database_url=clean_database.url, cache_bytes=0)
+    with (
+        serve(settings) as uncached_server,
+        httpx.Client(base_url=live_server.base_url) as cached,
+        httpx.Client(base_url=uncached_server.base_url) as uncached,
+    ):
+        compared = 0
+        for url in urls:
+            asked = [("GET", sent) for sent in variants] + [("HEAD", {})]
+            for method, sent in asked:
+                plain = uncached.request(method, url, headers=sent)
+                etag = plain.headers.get("etag")
+                for headers in [sent, {**sent, "If-None-Match": etag}] if etag else [sent]:
+                    want = uncached.request(method, url, headers=headers)
+                    # The first is rendered by the route and kept, the second replayed.
+                    for _ in range(2):
+                        got = cached.request(method, url, headers=headers)
+                        assert got.status_code == want.status_code, (url, headers)
+                        assert comparable(got) == comparable(want), (url, headers)
+                        compared += 1
+        assert len(live_server.app.state.responses) > 20  # answers were kept, and replayed
+        assert compared > 300
+
+
+# Headers that differ between two servers whatever they keep: the time, and readiness timings.
+DIFFERENT_ANYWAY = {"date"}
+
+
+def comparable(response: httpx.Response) -> tuple[list[tuple[str, str]], bytes]:
+    """Return what must be the same on both servers: every header but the date, and the body."""
+    headers = [(n, v) for n, v in response.headers.multi_items() if n not in DIFFERENT_ANYWAY]
+    return headers, response.content
