@@ -87,7 +87,7 @@ async def get(
     evidence = await _evidence(session, claim)
     studies = [study for _evidence, study in evidence]
     # One APA entry a study, in the evidence's order (the page numbers them).
-    entries = [reference_service.citation(study, CitationFormat.apa) for study in studies]
+    entries = await reference_service.citations(studies, CitationFormat.apa)
     review = None
     if verdict is not None:
         review = await reference_service.claim_review(

@@ -132,7 +132,7 @@ async def study_citation(
     """Cite one study in APA, Vancouver, BibTeX, RIS or CSL-JSON."""
     chosen, media_type = choose_format(fmt, accept)
     found = await study_service.get(session, study_id=study)
-    body = service.citation(found, chosen)
+    (body,) = await service.citations([found], chosen)
     return conditional_response(
         request, body.encode(), media_type=media_type, headers={"Vary": "Accept"}
     )

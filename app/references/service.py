@@ -1,7 +1,10 @@
 """Reference lists, single citations and ClaimReview documents, from stored studies."""
 
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
+import anyio
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -72,13 +75,18 @@ async def studies_behind(session: AsyncSession, *, claim: Claim) -> list[Study]:
 
 async def reference_list(session: AsyncSession, *, claim: Claim, fmt: CitationFormat) -> str:
     """Render the numbered reference list of a claim's studies."""
-    studies = await studies_behind(session, claim=claim)
-    return render([citable(study) for study in studies], fmt)
+    studies = [citable(study) for study in await studies_behind(session, claim=claim)]
+    return await anyio.to_thread.run_sync(render, studies, fmt)
 
 
-def citation(study: Study, fmt: CitationFormat) -> str:
-    """Render one study's citation."""
-    return render_one(citable(study), fmt)
+async def citations(studies: Sequence[Study], fmt: CitationFormat) -> list[str]:
+    """Render each study's citation, one line each, in the order given."""
+    citable_studies = [citable(study) for study in studies]
+    return await anyio.to_thread.run_sync(partial(_render_each, citable_studies, fmt))
+
+
+def _render_each(studies: Sequence[CitableStudy], fmt: CitationFormat) -> list[str]:
+    return [render_one(study, fmt) for study in studies]
 
 
 def _people(authors: list[dict[str, Any]]) -> list[dict[str, Any]]:
