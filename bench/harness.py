@@ -255,6 +255,9 @@ class Target:
     baseline: bool = False
     runs: list["WrkResult"] = field(default_factory=list)
     error: str | None = None
+    # Mixed workload: content writes made through this API while wrk reads (None: reads only).
+    writes: "WriteLoad | None" = None
+    write_runs: list["WriteResult"] = field(default_factory=list)
 
     def median(self, attribute: str) -> float:
         """Return the median of one figure over the runs."""
@@ -271,6 +274,82 @@ class WrkResult:
     requests: int
     errors: int
     cpu_ms: float = 0.0  # the server's CPU time per request (its own process only)
+
+
+@dataclass(frozen=True)
+class WriteLoad:
+    """A curator at work: ``rate`` writes a second, alternating a summary PATCH (with the
+    ETag just read, in ``If-Match``) and a new verdict, over ``claims`` in turn."""
+
+    base_url: str
+    key: str
+    claims: Sequence[str]
+    rate: float = 2.0
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The writes made during one wrk run."""
+
+    count: int
+    failed: int
+    p50_ms: float
+    p99_ms: float
+
+
+RATIONALE = "Recorded by the benchmark while readers read the claims."
+
+
+class Writer(threading.Thread):
+    """Make the writes of a :class:`WriteLoad` until stopped, timing each."""
+
+    def __init__(self, load: WriteLoad, offset: int) -> None:
+        super().__init__(name="bench-writer", daemon=True)
+        self.load = load
+        self.offset = offset
+        self.stopped = threading.Event()
+        self.took: list[float] = []
+        self.failed = 0
+
+    def run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.load.key}"}
+        with httpx.Client(base_url=self.load.base_url, headers=headers, timeout=30) as client:
+            due = time.monotonic()
+            number = self.offset
+            while not self.stopped.is_set():
+                slug = self.load.claims[number % len(self.load.claims)]
+                started = time.perf_counter()
+                if number % 2 == 0:
+                    current = client.get(f"/v1/claims/{slug}")
+                    started = time.perf_counter()  # the write alone, not the read before it
+                    response = client.patch(
+                        f"/v1/claims/{slug}",
+                        json={"summary": f"Summary revised by the benchmark ({number})."},
+                        headers={"If-Match": current.headers.get("etag", "*")},
+                    )
+                else:
+                    response = client.post(
+                        f"/v1/claims/{slug}/verdicts",
+                        json={"rating": "mixed", "certainty": "low", "rationale": RATIONALE},
+                    )
+                self.took.append(time.perf_counter() - started)
+                if response.status_code not in (200, 201):
+                    self.failed += 1
+                number += 1
+                due += 1 / self.load.rate
+                self.stopped.wait(max(0.0, due - time.monotonic()))
+
+    def result(self) -> "WriteResult":
+        """Stop and return what was written."""
+        self.stopped.set()
+        self.join(timeout=60)
+        took = sorted(self.took) or [0.0]
+        return WriteResult(
+            count=len(self.took),
+            failed=self.failed,
+            p50_ms=1000 * took[len(took) // 2],
+            p99_ms=1000 * took[min(len(took) - 1, int(len(took) * 0.99))],
+        )
 
 
 def _lua_string(text: str) -> str:
@@ -407,8 +486,20 @@ def measure(targets: Sequence[Target], *, duration: float, repeats: int, warmup:
         for target in targets:
             if target.error:
                 continue
+            writer = None
+            if target.writes is not None:
+                writer = Writer(target.writes, offset=1000 * repeat)
+                writer.start()
             result = run_wrk(target, duration)
             target.runs.append(result)
+            if writer is not None:
+                written = writer.result()
+                target.write_runs.append(written)
+                print(
+                    f"        writes: {written.count} ({written.failed} failed), "
+                    f"p50 {written.p50_ms:.1f} ms, p99 {written.p99_ms:.1f} ms",
+                    flush=True,
+                )
             print(
                 f"  [{repeat}/{repeats}] {target.workload:<22} {target.label:<30} "
                 f"{result.rate:>9.1f} req/s  p50 {result.p50_ms:>7.2f} ms  "

@@ -238,9 +238,12 @@ class StackSampler(threading.Thread):
 
 
 async def profile(database_url: str, path: str, *, repeat: int, revalidate: bool) -> str:
-    """Return where the event-loop thread spends ``repeat`` sequential requests of ``path``."""
+    """Return where the event-loop thread spends ``repeat`` sequential requests of ``path``.
+
+    Nothing is kept (``cache_bytes=0``): the profile is the route's own.
+    """
     async with (
-        running_app(database_url) as (app, _log),
+        running_app(database_url, cache_bytes=0, document_cache_size=0) as (app, _log),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://bench"
         ) as client,
@@ -274,7 +277,7 @@ async def fresh_searches(database_url: str, questions: list[str]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     async with (
-        running_app(database_url, search_cache_bytes=0) as (app, log),
+        running_app(database_url, search_cache_bytes=0, cache_bytes=0) as (app, log),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://bench"
         ) as client,
@@ -301,6 +304,62 @@ async def fresh_searches(database_url: str, questions: list[str]) -> str:
     return "\n".join(lines)
 
 
+async def reference_lists(database_url: str, slug: str, *, studies: int, rounds: int) -> str:
+    """Time an APA list of ``studies`` studies (uncached), and claim details meanwhile.
+
+    The details are read one after another while lists render; their p99 is compared with
+    the same reads alone: formatting runs off the event loop, so it should barely move.
+    """
+    from app.references import formatting
+    from app.references.service import citable, studies_behind
+
+    async with (
+        running_app(database_url, cache_bytes=0, document_cache_size=0) as (app, _log),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as client,
+    ):
+        database: Database = app.state.database
+        async with database.read_sessions() as session:
+            from app.claims import service as claim_service
+
+            claim = await claim_service.get(session, ref=slug)
+            found = [citable(study) for study in await studies_behind(session, claim=claim)]
+        chosen = found[:studies]
+        formatting.render(chosen, formatting.CitationFormat.apa)  # styles parsed once
+        took = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            formatting.render(chosen, formatting.CitationFormat.apa)
+            took.append(time.perf_counter() - started)
+
+        async def details(count: int) -> list[float]:
+            times = []
+            for _ in range(count):
+                started = time.perf_counter()
+                (await client.get(f"/v1/claims/{slug}")).raise_for_status()
+                times.append(time.perf_counter() - started)
+            return times
+
+        alone = await details(200)
+
+        async def lists() -> None:
+            for _ in range(rounds):
+                (await client.get(f"/v1/claims/{slug}/references?format=apa")).raise_for_status()
+
+        meanwhile, _ = await asyncio.gather(details(200), lists())
+
+    def p99(values: list[float]) -> float:
+        return 1000 * sorted(values)[int(len(values) * 0.99) - 1]
+
+    return (
+        f"APA list of {len(chosen)} studies (citeproc, uncached): median "
+        f"{1000 * statistics.median(took):.1f} ms over {rounds} renders\n"
+        f"claim detail p99 alone {p99(alone):.1f} ms; while {len(found)}-study lists render "
+        f"{p99(meanwhile):.1f} ms"
+    )
+
+
 def main() -> None:
     """Print statement counts and time split, or a profile of one request."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -308,6 +367,9 @@ def main() -> None:
     parser.add_argument("--profile", metavar="PATH", help="sample the stack over GET PATH")
     parser.add_argument("--revalidate", action="store_true", help="send its ETag (304)")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--apa", type=int, metavar="N", help="time an APA list of N studies, and reads meanwhile"
+    )
     parser.add_argument("--query", default="does vitamin d protect against covid")
     parser.add_argument(
         "--searches", type=int, metavar="N", help="time N of the benchmark's questions, unkept"
@@ -321,6 +383,10 @@ def main() -> None:
 
         questions = sample(100_000).queries[: arguments.searches]
         print(asyncio.run(fresh_searches(url, questions)))
+        return
+    if arguments.apa is not None:
+        _, hub = sample_claims()
+        print(asyncio.run(reference_lists(url, hub, studies=arguments.apa, rounds=10)))
         return
     if arguments.profile:
         report = asyncio.run(

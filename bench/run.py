@@ -28,6 +28,7 @@ from bench.harness import (
     RssSampler,
     Server,
     Target,
+    WriteLoad,
     datasette_server,
     ensure_wrk,
     measure,
@@ -43,7 +44,19 @@ WORKLOADS = {
     "c": "(c) search q=",
     "d": "(d) evidence list",
     "e": "(e) claims list page",
+    "m": "(m) mixed: reads + 2 writes/s",
 }
+# Long-tail reads: draws over this many claims (in a random order), weighted 1/rank^s.
+LONG_TAIL_CLAIMS = 20_000
+LONG_TAIL_DRAWS = 5_000
+ZIPF_S = 1.1
+REFERENCE_SHARE_GOAL = 0.70
+UNCACHED_DETAIL_GOALS = {"sqlite": 2.0, "postgresql": 1.5}
+EVIDENCE_RATIO_GOAL = 3.0
+MIXED_READ_RATIO_GOAL = 2.0
+MIXED_READ_P99_GOAL_MS = 50.0
+MIXED_WRITE_P99_GOAL_MS = 100.0
+WORKERS_RATIO_GOAL = 1.6
 SAMPLE_CLAIMS = 1000
 SAMPLE_REVALIDATIONS = 200
 SAMPLE_PAGES = 30
@@ -60,6 +73,7 @@ class Sample:
 
     claims: list[tuple[int, str]]
     queries: list[str]
+    long_tail: list[tuple[int, str]]  # LONG_TAIL_DRAWS draws, Zipf-like, over many claims
 
 
 def sample(claims: int) -> Sample:
@@ -73,6 +87,9 @@ def sample(claims: int) -> Sample:
     finally:
         connection.close()
     picked = rng.sample(rows, min(SAMPLE_CLAIMS, len(rows)))
+    ranked = rng.sample(rows, min(LONG_TAIL_CLAIMS, len(rows)))
+    weights = [1 / rank**ZIPF_S for rank in range(1, len(ranked) + 1)]
+    long_tail = rng.choices(ranked, weights=weights, k=LONG_TAIL_DRAWS)
     seeds = generate.read_seeds()
     queries: list[str] = []
     for seed in rng.sample(seeds.claims, 300):
@@ -84,21 +101,26 @@ def sample(claims: int) -> Sample:
         else:
             start = rng.randrange(max(1, len(words) - 1))
             queries.append(" ".join(words[start : start + rng.randint(1, 3)]))
-    return Sample(claims=[(int(i), str(s)) for i, s in picked], queries=queries[:200])
+    return Sample(
+        claims=[(int(i), str(s)) for i, s in picked],
+        queries=queries[:200],
+        long_tail=[(int(i), str(s)) for i, s in long_tail],
+    )
 
 
 def document_cache() -> bool:
-    """Tell whether this app keeps rendered claim documents (``CITEDB_DOCUMENT_CACHE_SIZE``)."""
+    """Tell whether this app keeps answers (``CITEDB_CACHE_BYTES``, or an older revision's)."""
     from app.config import Settings
 
-    return "document_cache_size" in Settings.model_fields
+    return bool({"document_cache_size", "cache_bytes"} & set(Settings.model_fields))
 
 
 def uncached_environment_names() -> set[str]:
     """Return the names of the settings that keep answers, of those this app has."""
     from app.config import Settings
 
-    return {"document_cache_size", "search_cache_bytes"} & set(Settings.model_fields)
+    names = {"document_cache_size", "search_cache_bytes", "cache_bytes"}
+    return names & set(Settings.model_fields)
 
 
 def uncached_environment() -> dict[str, str]:
@@ -122,6 +144,27 @@ def servers(backends: list[str]) -> dict[str, Server]:
                 env={"CITEDB_DATABASE_URL": urls[backend], "CITEDB_LOG_LEVEL": "warning", **extra},
                 ready_path="/healthz",
             )
+        found[f"reference-{backend}"] = uvicorn_server(
+            f"reference-{backend}",
+            "bench.reference:app",
+            env={"CITEDB_DATABASE_URL": urls[backend]},
+            ready_path="/v1/claims/1",
+        )
+        found[f"citedb-{backend}-2-workers"] = Server(
+            name=f"citedb-{backend}-2-workers",
+            command=[
+                str(BIN / "citedb"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+                "--workers",
+                "2",
+            ],
+            env={"CITEDB_DATABASE_URL": urls[backend], "CITEDB_LOG_LEVEL": "warning"},
+            ready_path="/healthz",
+        )
     found["datasette"] = datasette_server("datasette", str(generate.SQLITE_PATH))
     for name, app in (
         ("bare-asgi", "bench.bare_asgi:app"),
@@ -129,6 +172,46 @@ def servers(backends: list[str]) -> dict[str, Server]:
     ):
         found[name] = uvicorn_server(name, app)
     return found
+
+
+def editor_key(backend: str) -> str:
+    """Store a new editor key in the benchmark's database (as `citedb create-key` does)."""
+    from app.auth.keys import generate_secret
+
+    new = generate_secret()
+    values = (f"bench-writer-{new.prefix}", "editor", new.prefix, new.secret_hash)
+    if backend == "sqlite":
+        connection = sqlite3.connect(generate.SQLITE_PATH)
+        with connection:
+            connection.execute(
+                "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
+                "VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)",
+                values,
+            )
+        connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{generate.PG_SERVER}/{generate.PG_DATABASE}") as pg:
+            pg.execute(
+                "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
+                "VALUES (%s, %s, %s, %s, now())",
+                values,
+            )
+    return new.secret
+
+
+def check_reference(found: dict[str, Server], backends: list[str], data: Sample) -> None:
+    """Fail unless the reference row answers the API's bytes and ETags."""
+    for backend in backends:
+        with (
+            httpx.Client(base_url=found[f"citedb-{backend}"].base_url) as api,
+            httpx.Client(base_url=found[f"reference-{backend}"].base_url) as reference,
+        ):
+            for _, slug in data.long_tail[:50]:
+                want, got = api.get(f"/v1/claims/{slug}"), reference.get(f"/v1/claims/{slug}")
+                if (got.content, got.headers["etag"]) != (want.content, want.headers["etag"]):
+                    raise RuntimeError(f"reference {backend}: /v1/claims/{slug} differs")
 
 
 def _follow(server: Server, first: str, pages: int, *, next_key: str) -> list[Request]:
@@ -173,22 +256,23 @@ def targets(
         for backend in backends
         if f"citedb-{backend}-uncached" in found
     ]
+    long_tail = [Request(f"/v1/claims/{slug}") for _, slug in data.long_tail]
     if "a" in chosen:
         workload = WORKLOADS["a"]
         for backend, server in citedb:
-            rows.append(Target(workload, f"citedb {backend}", server, [Request(p) for p in detail]))
+            rows.append(Target(workload, f"citedb {backend}", server, long_tail))
         for backend, server in uncached:
-            rows.append(
-                Target(
-                    workload, f"citedb {backend} cache off", server, [Request(p) for p in detail]
-                )
-            )
+            rows.append(Target(workload, f"citedb {backend} cache off", server, long_tail))
+        for backend in backends:
+            reference = found[f"reference-{backend}"]
+            label = f"reference {backend} driver+orjson"
+            rows.append(Target(workload, label, reference, long_tail))
         rows.append(
             Target(
                 workload,
                 "datasette row JSON",
                 datasette,
-                [Request(f"/db/claims/{claim_id}.json") for claim_id, _ in data.claims],
+                [Request(f"/db/claims/{claim_id}.json") for claim_id, _ in data.long_tail],
                 baseline=True,
             )
         )
@@ -235,8 +319,30 @@ def targets(
         for backend, server in citedb:
             requests = [Request(f"/v1/claims/{slug}/evidence") for _, slug in data.claims]
             rows.append(Target(workload, f"citedb {backend}", server, requests))
+        for backend, server in uncached:
+            requests = [Request(f"/v1/claims/{slug}/evidence") for _, slug in data.claims]
+            rows.append(Target(workload, f"citedb {backend} cache off", server, requests))
         requests = [Request(f"/db/evidence.json?claim_id={i}&_size=20") for i, _ in data.claims]
         rows.append(Target(workload, "datasette table filter", datasette, requests, baseline=True))
+    if "m" in chosen:
+        workload = WORKLOADS["m"]
+        written = [slug for _, slug in data.claims[:200]]
+        for backend, _server in citedb:
+            key = editor_key(backend)
+            for name, label in (
+                (f"citedb-{backend}", f"citedb {backend}"),
+                (f"citedb-{backend}-2-workers", f"citedb {backend} --workers 2"),
+            ):
+                target = Target(workload, label, found[name], long_tail)
+                target.writes = WriteLoad(found[name].base_url, key, written)
+                rows.append(target)
+        # Datasette reads the same SQLite file while citedb writes to it.
+        if "sqlite" in backends:
+            writes = WriteLoad(found["citedb-sqlite"].base_url, editor_key("sqlite"), written)
+            requests = [Request(f"/db/claims/{claim_id}.json") for claim_id, _ in data.long_tail]
+            target = Target(workload, "datasette row JSON", datasette, requests, baseline=True)
+            target.writes = writes
+            rows.append(target)
     if "e" in chosen:
         workload = WORKLOADS["e"]
         for backend, server in citedb:
@@ -258,8 +364,8 @@ def statement_counts(backends: list[str]) -> tuple[str, dict[str, dict[str, int]
     cases = inprocess.probes(detail_slug, hub_slug, question)
     # Lists and searches are counted as the route runs them, not as answered from kept pages.
     routes_only: dict[str, Any] = {}
-    if "search_cache_bytes" in uncached_environment_names():
-        routes_only["search_cache_bytes"] = 0
+    for name in uncached_environment_names() - {"document_cache_size"}:
+        routes_only[name] = 0
     for backend in backends:
         results = asyncio.run(inprocess.run_probes(urls[backend], cases, repeat=10, **routes_only))
         if document_cache():  # the detail again, rendered every time
@@ -269,7 +375,9 @@ def statement_counts(backends: list[str]) -> tuple[str, dict[str, dict[str, int]
                 if probe.name.startswith("detail")
             ]
             results[2:2] = asyncio.run(
-                inprocess.run_probes(urls[backend], uncached, repeat=10, document_cache_size=0)
+                inprocess.run_probes(
+                    urls[backend], uncached, repeat=10, document_cache_size=0, cache_bytes=0
+                )
             )
         counts[backend] = {result.name: result.statements for result in results}
         reports.append(inprocess.format_results(backend, results))
@@ -334,6 +442,7 @@ def goals(
                 f"({key}) {backend}: {name} {small} SQL statements at limit=5, {large} at "
                 f"limit=100  {verdict(small == large)}"
             )
+    reference_goals(lines, rows, backends, verdict)
     for name, mib in rss_mib.items():
         if name.startswith("citedb"):
             lines.append(
@@ -341,6 +450,64 @@ def goals(
                 f"{verdict(mib < RSS_LIMIT_MIB)}"
             )
     return lines
+
+
+def reference_goals(
+    lines: list[str], rows: list[Target], backends: list[str], verdict: Any
+) -> None:
+    """Add the goals of the uncached read path, the mixed workload and two workers."""
+    a, d, m = WORKLOADS["a"], WORKLOADS["d"], WORKLOADS["m"]
+    row_json = _median_of(rows, a, "datasette row JSON")
+    table_filter = _median_of(rows, d, "datasette table filter")
+    mixed_datasette = _median_of(rows, m, "datasette row JSON")
+    for backend in backends:
+        cold = _median_of(rows, a, f"citedb {backend} cache off")
+        reference = _median_of(rows, a, f"reference {backend} driver+orjson")
+        if cold and reference:
+            share = cold.median("rate") / reference.median("rate")
+            lines.append(
+                f"(a) {backend}: uncached detail at {share:.0%} of the reference row (goal >= "
+                f"{REFERENCE_SHARE_GOAL:.0%})  {verdict(share >= REFERENCE_SHARE_GOAL)}"
+            )
+        if cold and row_json:
+            ratio, goal = (
+                cold.median("rate") / row_json.median("rate"),
+                UNCACHED_DETAIL_GOALS[backend],
+            )
+            lines.append(
+                f"(a) {backend}: uncached detail {ratio:.2f}x Datasette row JSON (goal >= "
+                f"{goal}x)  {verdict(ratio >= goal)}"
+            )
+        evidence = _median_of(rows, d, f"citedb {backend} cache off")
+        if evidence and table_filter:
+            ratio = evidence.median("rate") / table_filter.median("rate")
+            lines.append(
+                f"(d) {backend}: uncached evidence page {ratio:.2f}x Datasette's table filter "
+                f"(goal >= {EVIDENCE_RATIO_GOAL}x)  {verdict(ratio >= EVIDENCE_RATIO_GOAL)}"
+            )
+        one = _median_of(rows, m, f"citedb {backend}")
+        two = _median_of(rows, m, f"citedb {backend} --workers 2")
+        if one and mixed_datasette:
+            ratio = one.median("rate") / mixed_datasette.median("rate")
+            p99 = one.median("p99_ms")
+            writes = [run.p99_ms for run in one.write_runs]
+            write_p99 = sorted(writes)[len(writes) // 2] if writes else float("nan")
+            met = ratio >= MIXED_READ_RATIO_GOAL and p99 <= MIXED_READ_P99_GOAL_MS
+            lines.append(
+                f"(m) {backend}: reads {ratio:.2f}x Datasette's under the same writes (goal >= "
+                f"{MIXED_READ_RATIO_GOAL}x), read p99 {p99:.1f} ms (goal <= "
+                f"{MIXED_READ_P99_GOAL_MS:.0f})  {verdict(met)}"
+            )
+            lines.append(
+                f"(m) {backend}: write p99 {write_p99:.1f} ms (goal <= "
+                f"{MIXED_WRITE_P99_GOAL_MS:.0f})  {verdict(write_p99 <= MIXED_WRITE_P99_GOAL_MS)}"
+            )
+        if one and two:
+            ratio = two.median("rate") / one.median("rate")
+            lines.append(
+                f"(m) {backend}: --workers 2 at {ratio:.2f}x one worker (goal >= "
+                f"{WORKERS_RATIO_GOAL}x)  {verdict(ratio >= WORKERS_RATIO_GOAL)}"
+            )
 
 
 def _cpu_model() -> str:
@@ -430,6 +597,7 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
             server.start()
         sampler.start()
         data = sample(manifest["claims"])
+        check_reference(found, backends, data)
         rows = targets(arguments.workloads, found, data, backends)
         print(
             f"measuring {len(rows)} rows: wrk -t{THREADS} -c{CONNECTIONS} -d{arguments.duration:g}s"
