@@ -192,13 +192,13 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_database(request: Request) -> AsyncIterator[Database]:
-    """Yield the process's database, for a write that commits several transactions of its own."""
+    """Yield the process's database, for a write that commits several transactions of its own.
+
+    Each commit of its write sessions drops the kept answers it made stale (see
+    ``app.response_cache.follow_writes``).
+    """
     database: Database = request.app.state.database
-    try:
-        yield database
-    finally:
-        # Whatever was committed before an error is stored: kept documents may be stale.
-        request.app.state.claim_documents.mark_stale()
+    yield database
 
 
 DatabaseDep = Annotated[Database, Depends(get_database, scope="function")]

@@ -213,7 +213,7 @@ class ResponseCache:
         # Bumped by every drop: an answer rendered across a drop is not kept.
         self.epoch = 0
         self._flights: dict[CacheKey, asyncio.Future[Kept | None]] = {}
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None  # generation, last seq, pruned through
         self._checked_at = float("-inf")
         self._check: asyncio.Future[None] | None = None
 
@@ -304,14 +304,17 @@ class ResponseCache:
         after = self._seen[1] if self._seen is not None else FEED_UNSEEN
         async with database.read_sessions() as session:
             rows = (await session.execute(FOLLOW, {"after": after, "limit": FEED_BATCH + 1})).all()
-        generation, last_seq = rows[0][0], rows[0][1]
-        if self._seen is not None and (generation, last_seq) != self._seen:
-            if last_seq <= self._seen[1] or len(rows) > FEED_BATCH:
+        generation, last_seq, pruned_through = rows[0][:3]
+        seen = self._seen
+        if seen is not None and (generation, last_seq) != seen[:2]:
+            if last_seq <= seen[1] or len(rows) > FEED_BATCH:
                 # A content write outside the feed, a feed that went back, or too many changes.
                 self.clear()
             else:
                 self.drop(_named(rows))
-        self._seen = (generation, last_seq)
+        elif seen is not None and pruned_through != seen[2]:
+            self.drop(set())  # the feed's own pages (and lists) change when it is pruned
+        self._seen = (generation, last_seq, pruned_through)
         self._checked_at = started
 
 
@@ -319,7 +322,8 @@ class ResponseCache:
 # link and verdict: one statement whatever happened. No row of the feed: one row of NULLs.
 FOLLOW = sa.text(
     """
-    SELECT g.value, c.last_seq, ch.entity, ch.entity_id, e.claim_id, e.study_id, v.claim_id
+    SELECT g.value, c.last_seq, c.pruned_through, ch.entity, ch.entity_id, e.claim_id,
+           e.study_id, v.claim_id
       FROM content_generation g
       JOIN change_counter c ON c.id = 1
       LEFT JOIN changes ch ON ch.seq > :after AND ch.seq <= c.last_seq
@@ -335,7 +339,7 @@ FEED_UNSEEN = 2**62  # before the first look: no change is read, only the counte
 def _named(rows: Iterable[Any]) -> set[Dependency]:
     """Return the entities the feed's rows name (an evidence link: also its claim and study)."""
     changed: set[Dependency] = set()
-    for _, _, entity, entity_id, claim_id, study_id, verdict_claim_id in rows:
+    for _, _, _, entity, entity_id, claim_id, study_id, verdict_claim_id in rows:
         if entity is None:
             continue
         changed.add((entity, entity_id))

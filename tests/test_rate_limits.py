@@ -28,7 +28,7 @@ def limited(database: TestDatabase, **limits: str) -> Settings:
         for budget in ("writes", "expensive")
         for by in ("key", "address")
     }
-    return Settings(database_url=database.url, document_cache_ttl=0, **(budgets | limits))
+    return Settings(database_url=database.url, cache_ttl=0, **(budgets | limits))
 
 
 @pytest.fixture(scope="module")

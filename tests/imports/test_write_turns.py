@@ -32,7 +32,7 @@ def import_server(database: TestDatabase) -> Iterator[LiveServer]:
         database_url=database.url,
         max_body_bytes=5_000_000,
         import_max_records=RECORDS,
-        document_cache_ttl=0,
+        cache_ttl=0,
     )
     with serve(settings) as server:
         yield server
