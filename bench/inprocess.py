@@ -398,7 +398,14 @@ def main() -> None:
         return
     detail, hub = sample_claims()
     results = asyncio.run(
-        run_probes(url, probes(detail, hub, arguments.query), repeat=arguments.repeat)
+        run_probes(
+            url,
+            probes(detail, hub, arguments.query),
+            repeat=arguments.repeat,
+            cache_bytes=0,  # the routes' own work: nothing kept
+            document_cache_size=0,
+            search_cache_bytes=0,
+        )
     )
     print(format_results(arguments.backend, results))
 

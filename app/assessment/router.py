@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.assessment import rules, service
 from app.assessment.schemas import Assessment
-from app.claims.dependencies import ValidClaim
+from app.claims.dependencies import ValidClaimAlone
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response
@@ -27,6 +27,6 @@ DESCRIPTION = (
     response_model=Assessment,
     responses=problem_responses(404, 422),
 )
-async def get_assessment(claim: ValidClaim, request: Request, session: SessionDep) -> Response:
+async def get_assessment(claim: ValidClaimAlone, request: Request, session: SessionDep) -> Response:
     """Assess a claim's evidence with the GRADE rules documented here."""
     return model_response(request, await service.get(session, claim=claim))

@@ -21,6 +21,11 @@ async def valid_claim(claim: ClaimPath, session: SessionDep) -> Claim:
     return await service.get(session, ref=claim)
 
 
+async def valid_claim_alone(claim: ClaimPath, session: SessionDep) -> Claim:
+    """Return the undeleted claim named by the path, without its aliases and topics."""
+    return await service.get(session, ref=claim, children=False)
+
+
 async def claim_for_write(claim: ClaimPath, session: SessionDep, _actor: CurrentEditor) -> Claim:
     """Return the undeleted claim named by the path, locked for this transaction."""
     return await service.get(session, ref=claim, for_update=True)
@@ -47,6 +52,8 @@ async def deleted_claim(claim: ClaimPath, session: SessionDep, _actor: CurrentEd
 
 
 ValidClaim = Annotated[Claim, Depends(valid_claim)]
+# For the reads of what hangs from a claim (evidence, verdicts, assessment, reference list).
+ValidClaimAlone = Annotated[Claim, Depends(valid_claim_alone)]
 ClaimForWrite = Annotated[Claim, Depends(claim_for_write)]
 ClaimEdit = Annotated[Edit[Claim, ClaimRead], Depends(claim_edit)]
 DeletedClaim = Annotated[Claim, Depends(deleted_claim)]

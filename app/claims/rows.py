@@ -36,11 +36,14 @@ BY_FORMER_SLUG = sa.text(
 ).columns(**_TIMES)
 
 ALIAS, TOPIC, VERDICT, EVIDENCE, REASON = range(5)
-# Everything a claim's document shows, in one statement: (kind, n1, n2, t1...t6, at).
+# Everything a claim's document shows, in one statement: (kind, n1, n2, t1...t6, at). The
+# first branch names the columns' types: PostgreSQL types a UNION branch by branch.
 PARTS = sa.text(
     """
-    SELECT 0 AS kind, position AS n1, NULL AS n2, alias AS t1, NULL AS t2, NULL AS t3,
-           NULL AS t4, NULL AS t5, NULL AS t6, NULL AS at
+    SELECT 0 AS kind, position AS n1, CAST(NULL AS INTEGER) AS n2, alias AS t1,
+           CAST(NULL AS TEXT) AS t2, CAST(NULL AS TEXT) AS t3, CAST(NULL AS TEXT) AS t4,
+           CAST(NULL AS TEXT) AS t5, CAST(NULL AS TEXT) AS t6,
+           CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS at
       FROM claim_aliases WHERE claim_id = :claim
     UNION ALL
     SELECT 1, topics.id, NULL, topics.slug, topics.name, NULL, NULL, NULL, NULL, NULL

@@ -61,9 +61,18 @@ def _with_children(statement: Select[Any]) -> Select[Any]:
 
 
 async def get(
-    session: AsyncSession, *, ref: str, deleted: bool = False, for_update: bool = False
+    session: AsyncSession,
+    *,
+    ref: str,
+    deleted: bool = False,
+    for_update: bool = False,
+    children: bool = True,
 ) -> Claim:
-    """Return the claim with this id, slug or former slug; deleted claims only if ``deleted``."""
+    """Return the claim with this id, slug or former slug; deleted claims only if ``deleted``.
+
+    ``children=False`` leaves its aliases and topics unloaded (two statements fewer), for
+    reads of what hangs from a claim.
+    """
     claim_id = as_id(ref)
     if claim_id is None:
         # By slug; a former slug only when no claim has it now (two indexed lookups: an OR
@@ -76,7 +85,9 @@ async def get(
                 await session.execute(select(ClaimSlug.claim_id).where(ClaimSlug.slug == ref))
             ).scalar_one_or_none()
     visibility = Claim.deleted_at.is_not(None) if deleted else Claim.deleted_at.is_(None)
-    statement = _with_children(select(Claim).where(Claim.id == claim_id, visibility))
+    statement = select(Claim).where(Claim.id == claim_id, visibility)
+    if children:
+        statement = _with_children(statement)
     if for_update:
         statement = statement.with_for_update(of=Claim)
     claim: Claim | None = (

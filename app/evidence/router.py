@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.claims.dependencies import ClaimForWrite, ValidClaim
+from app.claims.dependencies import ClaimForWrite, ValidClaimAlone
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.evidence import service
@@ -28,7 +28,7 @@ router = APIRouter(tags=["evidence"])
     dependencies=[ScopedByEntities],
 )
 async def list_for_claim(
-    claim: ValidClaim,
+    claim: ValidClaimAlone,
     request: Request,
     session: SessionDep,
     stance: Annotated[list[Stance] | None, Query(description="Only these stances.")] = None,

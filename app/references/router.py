@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from app.claims.dependencies import ValidClaim
+from app.claims.dependencies import ValidClaim, ValidClaimAlone
 from app.db import SessionDep
 from app.encoding import dumps
 from app.errors import NotAcceptable, problem_responses
@@ -102,7 +102,7 @@ def _with_charset(media_type: str) -> str:
     responses=TEXT_RESPONSES,
 )
 async def claim_references(
-    claim: ValidClaim,
+    claim: ValidClaimAlone,
     request: Request,
     session: SessionDep,
     fmt: FormatQuery = None,

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.claims.dependencies import ClaimForWrite, ValidClaim
+from app.claims.dependencies import ClaimForWrite, ValidClaimAlone
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/claims/{claim}/verdicts", tags=["claims"])
     dependencies=[ScopedByEntities],
 )
 async def list_verdicts(
-    claim: ValidClaim,
+    claim: ValidClaimAlone,
     request: Request,
     session: SessionDep,
     limit: LimitQuery = 20,
@@ -44,7 +44,7 @@ async def list_verdicts(
     dependencies=[ScopedByEntities],
 )
 async def get_verdict(
-    claim: ValidClaim, verdict: VerdictIdPath, request: Request, session: SessionDep
+    claim: ValidClaimAlone, verdict: VerdictIdPath, request: Request, session: SessionDep
 ) -> Response:
     """Get one verdict from a claim's history."""
     found = await service.get(session, claim=claim, verdict_id=verdict)
