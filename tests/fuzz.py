@@ -103,7 +103,7 @@ def fuzz(backend: str, *, seconds: int, seed: int, workdir: Path) -> Figures:
         secret = insert_key(database, name="fuzz-admin", role="admin")
         settings = Settings(
             database_url=database.url,
-            document_cache_ttl=0,
+            cache_ttl=0,
             rate_limit_writes_per_key=GENEROUS,
             rate_limit_writes_per_address=GENEROUS,
             rate_limit_expensive_per_key=GENEROUS,
