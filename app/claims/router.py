@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth.dependencies import CurrentEditor
 from app.claims import rows, service
 from app.claims.dependencies import ClaimEdit, DeletedClaim
-from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate
+from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, MatchRequest, MatchResult
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import conditional_response, model_response, write_response
@@ -77,6 +77,18 @@ async def list_(
     return model_response(request, page, headers=link_header(request, next_cursor))
 
 
+@router.post(
+    "/match",
+    summary="Match a sentence to claims",
+    response_model=MatchResult,
+    responses=problem_responses(422),
+)
+async def match(data: MatchRequest, request: Request, session: SessionDep) -> Response:
+    """Find the claims a sentence asserts or asks about, each with a 0..1 score and its verdict."""
+    items = await service.match(session, text=data.text, limit=data.limit)
+    return model_response(request, MatchResult(items=items))
+
+
 @router.get(
     "/{claim}",
     summary="Get a claim",
@@ -96,9 +108,23 @@ async def get(claim: ClaimPath, request: Request, session: SessionDep) -> Respon
     response_model=ClaimRead,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def create(actor: CurrentEditor, data: ClaimCreate, session: SessionDep) -> Response:
-    """Add a claim with its aliases and topics (by slug); the slug is made from the statement."""
-    created = await service.create(session, data=data, actor=actor)
+async def create(
+    actor: CurrentEditor,
+    data: ClaimCreate,
+    session: SessionDep,
+    allow_similar: Annotated[
+        bool,
+        Query(
+            description="Add the claim even when one that means the same exists (otherwise "
+            "409 with `similar`, the existing claims)."
+        ),
+    ] = False,
+) -> Response:
+    """Add a claim with its aliases and topics (by slug); the slug is made from the statement.
+
+    A claim that means the same as an existing one answers 409 with `similar`, unless
+    `allow_similar=true`."""
+    created = await service.create(session, data=data, actor=actor, allow_similar=allow_similar)
     return write_response(
         created, status_code=201, headers={"Location": f"/v1/claims/{created.slug}"}
     )

@@ -118,3 +118,35 @@ class Stats(BaseModel):
     verdicts: dict[str, int] = Field(
         description="Claims per current verdict rating; `none` counts claims without a verdict."
     )
+
+
+class MatchRequest(BaseModel):
+    """A sentence, such as a chatbot holds, to match against the claims."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "my trainer says my glutes are asleep from sitting", "limit": 3}]
+        },
+    )
+
+    text: str = Field(min_length=1, max_length=2000, description="What someone said or asked.")
+    limit: int = Field(default=5, ge=1, le=50, description="Most claims to answer.")
+
+
+class ClaimMatch(BaseModel):
+    """A claim the text asserts or asks about, and how surely."""
+
+    score: float = Field(
+        ge=0,
+        le=1,
+        description="How closely the text matches the claim, 0 to 1, by meaning and words. "
+        "Measured on bench/relevance: see bench/README.md for the precision of thresholds.",
+    )
+    claim: ClaimRead
+
+
+class MatchResult(BaseModel):
+    """The claims a text matches, best first."""
+
+    items: list[ClaimMatch]

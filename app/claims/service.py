@@ -12,7 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit_service
 from app.auth.actor import Actor
-from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, Stats, TopicRef
+from app.claims.schemas import (
+    ClaimCreate,
+    ClaimMatch,
+    ClaimRead,
+    ClaimUpdate,
+    Stats,
+    TopicRef,
+)
 from app.claims.search import ranked_matches, scored_claims, search_terms, selective_terms
 from app.config import get_settings
 from app.editing import Edit
@@ -28,6 +35,7 @@ from app.review import service as review_service
 from app.review.schemas import Review
 from app.semantic import index as semantic_index
 from app.semantic import service as semantic_service
+from app.semantic import similar
 from app.slugs import slugify, with_suffix
 from app.topics import service as topic_service
 from app.verdicts import service as verdict_service
@@ -35,6 +43,8 @@ from app.verdicts.schemas import VerdictRead
 from app.vocabularies import Certainty, Rating, ReviewReasonKind
 
 CLAIM_SORTS = ("relevance", "updated_at", "-updated_at", "statement")
+# Claims closest in meaning that the near-duplicate rule looks at.
+SIMILAR_CANDIDATES = 10
 # A search ranks this many claims at most (by meaning and words), before filters and paging.
 SEARCH_CANDIDATES = 1000
 
@@ -49,6 +59,14 @@ class ClaimNotDeleted(Conflict):
 
 class DuplicateClaim(Conflict):
     """A claim with that statement or slug exists."""
+
+
+class SimilarClaim(Conflict):
+    """Claims that mean the same as the new one exist; `allow_similar=true` adds it anyway."""
+
+    def __init__(self, detail: str, *, similar: builtins.list[dict[str, Any]]) -> None:
+        super().__init__(detail, existing=similar[0]["url"])
+        self.extra["similar"] = similar
 
 
 def claim_url(claim: Claim) -> str:
@@ -284,10 +302,70 @@ def _set_aliases(claim: Claim, aliases: builtins.list[str]) -> None:
     claim.aliases_text = "\n".join(aliases)
 
 
-async def create(session: AsyncSession, *, data: ClaimCreate, actor: Actor) -> ClaimRead:
-    """Add a claim; 409 when its statement or chosen slug is taken."""
+async def _live_by_id(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int, Claim]:
+    rows = (
+        await session.execute(
+            _with_children(select(Claim).where(Claim.id.in_(claim_ids), Claim.deleted_at.is_(None)))
+        )
+    ).scalars()
+    return {claim.id: claim for claim in rows}
+
+
+async def match(session: AsyncSession, *, text: str, limit: int) -> builtins.list[ClaimMatch]:
+    """Return the claims that ``text`` asserts or asks about, best first, with a 0..1 score."""
+    # Every claim is a candidate: the client sets its own threshold on the score.
+    ranking = await semantic_index.rank(
+        session, question=text, limit=limit * 4 + 10, floor=-1.0, margin=2.0
+    )
+    if ranking is None:
+        return []
+    live = await _live_by_id(session, ranking.claim_ids)
+    picked = [
+        (live[claim_id], score)
+        for claim_id, score in zip(ranking.claim_ids, ranking.scores, strict=True)
+        if claim_id in live
+    ][:limit]
+    reads = await read_many(session, claims=[claim for claim, _ in picked])
+    return [
+        ClaimMatch(score=semantic_index.calibrated(score), claim=read)
+        for (_, score), read in zip(picked, reads, strict=True)
+    ]
+
+
+async def _ensure_not_similar(session: AsyncSession, statement: str) -> None:
+    ranking = await semantic_index.rank(session, question=statement, limit=SIMILAR_CANDIDATES)
+    if ranking is None:
+        return
+    close = {
+        claim_id: cosine
+        for claim_id, cosine in zip(ranking.claim_ids, ranking.meaning, strict=True)
+        if cosine >= similar.SIMILAR_COSINE
+    }
+    if not close:
+        return
+    live = await _live_by_id(session, builtins.list(close))
+    found = [
+        {"url": claim_url(claim), "statement": claim.statement, "score": round(close[id_], 4)}
+        for id_, claim in sorted(live.items(), key=lambda item: -close[item[0]])
+        if similar.same_claim(claim.statement, statement, close[id_])
+    ]
+    if found:
+        raise SimilarClaim(
+            f"A claim that means the same exists: {found[0]['url']}. Send "
+            "`allow_similar=true` to add this one anyway.",
+            similar=found,
+        )
+
+
+async def create(
+    session: AsyncSession, *, data: ClaimCreate, actor: Actor, allow_similar: bool = True
+) -> ClaimRead:
+    """Add a claim; 409 when its statement or chosen slug is taken, or (unless
+    ``allow_similar``) when a claim that means the same exists."""
     statement = data.statement
     await _ensure_new_statement(session, statement)
+    if not allow_similar and get_settings().semantic_search:
+        await _ensure_not_similar(session, statement)
     if data.slug is not None:
         if await _slug_taken(session, data.slug):
             holder = (

@@ -303,6 +303,7 @@ async def rank(
     limit: int,
     word_weight: float = WORD_WEIGHT,
     floor: float = MEANING_FLOOR,
+    margin: float = MEANING_MARGIN,
     model: Embedder | None = None,
 ) -> Ranking | None:
     """Rank the kept claims for ``question``; None when no claim has vectors yet."""
@@ -316,7 +317,7 @@ async def rank(
         claim_ids = np.asarray(index.claim_ids, dtype=np.int64)
     score = meaning + np.float32(word_weight) * share
     top = float(best.max()) if len(best) else 0.0
-    eligible = np.flatnonzero(selects | (best >= max(floor, top - MEANING_MARGIN)))
+    eligible = np.flatnonzero(selects | (best >= max(floor, top - margin)))
     if len(eligible) > limit:
         eligible = eligible[np.argpartition(-score[eligible], limit - 1)[:limit]]
     order = eligible[np.lexsort((claim_ids[eligible], -score[eligible]))]
@@ -325,3 +326,8 @@ async def rank(
         meaning=[float(value) for value in best[order]],
         scores=[round(float(value), 6) for value in score[order]],
     )
+
+
+def calibrated(score: float, word_weight: float = WORD_WEIGHT) -> float:
+    """Return a hybrid score on a 0..1 scale: 1 is a text equal to a claim's, words and all."""
+    return round(min(1.0, max(0.0, score / (1.0 + word_weight))), 4)
