@@ -106,7 +106,10 @@ def citedb_serve(database: TestDatabase, log: Path) -> Iterator[Server]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(
-            base_url, running=lambda: process.poll() is None, what=f"citedb serve ({log})"
+            base_url,
+            running=lambda: process.poll() is None,
+            what=f"citedb serve ({log})",
+            seconds=60,
         )
         yield Server(process, base_url)
     finally:
