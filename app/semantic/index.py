@@ -185,15 +185,14 @@ class ClaimIndex:
             total += idf
             found.append((statement_slots, summary_slots, idf * weight))
         common = search.COMMON_FRACTION * claims
-        any_rare = claims < search.COMMON_MIN_CLAIMS or any(
-            len(a | b) <= common for a, b, _ in found if a or b
-        )
+        small = claims < search.COMMON_MIN_CLAIMS
+        any_rare = any(len(a | b) <= common for a, b, _ in found if a or b)
         for statement_slots, summary_slots, weight in found:
             in_summary = list(summary_slots - statement_slots)
             in_statement = list(statement_slots)
             share[in_statement] += weight
             share[in_summary] += weight * SUMMARY_WORD_WEIGHT
-            if not any_rare or len(statement_slots | summary_slots) <= common:
+            if small or not any_rare or len(statement_slots | summary_slots) <= common:
                 selects[in_statement] = True
                 selects[in_summary] = True
         if total:

@@ -1,7 +1,11 @@
 """Matching sentences to claims, and the similar-claim check on create, over HTTP."""
 
 import httpx
+import numpy as np
+import pytest
 
+from app.semantic.index import TYPO_WEIGHT, ClaimIndex
+from app.semantic.words import stems
 from tests.factories import make_claim
 from tests.problems import assert_problem
 
@@ -86,3 +90,26 @@ class TestSimilarOnCreate:
             "Hip thrusts work your glutes less than squats",
         ):
             assert editor.post("/v1/claims", json={"statement": statement}).status_code == 201
+
+
+class TestSearchByMeaning:
+    def test_a_question_about_nothing_kept_is_an_empty_page(
+        self, editor: httpx.Client, client: httpx.Client
+    ) -> None:
+        seed_claims(editor)
+        page = client.get("/v1/claims", params={"q": "quarterly tax filing deadlines"}).json()
+        assert page == {"items": [], "next_cursor": None}
+
+
+class TestWordShare:
+    def test_a_misspelt_word_counts_as_the_close_word_for_less(self) -> None:
+        index = ClaimIndex(2, "test")
+        one = np.array([[1.0, 0.0]], dtype=np.float32)
+        index.put(1, one, frozenset(stems("Turmeric relieves knee osteoarthritis")), frozenset())
+        index.put(2, one, frozenset(stems("Hyaluronic acid relieves knee pain")), frozenset())
+        _, _, exact, _ = index.scores(one[0], stems("turmeric"))
+        _, _, misspelt, selects = index.scores(one[0], stems("tumeric"))
+        assert exact.tolist() == [1.0, 0.0]
+        assert misspelt[0] == pytest.approx(TYPO_WEIGHT)
+        assert misspelt[1] == 0.0
+        assert selects.tolist() == [True, False]
