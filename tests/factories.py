@@ -29,6 +29,18 @@ STUDY_BLOG: dict[str, Any] = {
 }
 
 
+def byline(authors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return authors as a study represents them: every name part, unset ones empty."""
+    blank = {
+        "given": None,
+        "non_dropping_particle": None,
+        "dropping_particle": None,
+        "suffix": None,
+        "literal": False,
+    }
+    return [{**blank, **author} for author in authors]
+
+
 def created(response: httpx.Response) -> dict[str, Any]:
     """Assert a 201 and return its body."""
     assert response.status_code == 201, response.text

@@ -70,3 +70,37 @@ class TestBibtexKeys:
             empty.execute("UPDATE studies SET bibtex_key = 'darlow2013' WHERE id = 2")
         empty.downgrade(FOLDING)
         assert empty.execute("SELECT count(*) FROM studies") == [(4,)]
+
+
+NAME_PARTS = "35ad4ed6f2a8"
+
+
+class TestAuthorNameParts:
+    def test_existing_authors_keep_their_names_and_are_not_literal(
+        self, empty: TestDatabase
+    ) -> None:
+        empty.migrate(FOLDING)
+        insert_study(empty, "A study", "a study")
+        names = [("Smith", "John"), ("Fulton", "James E., Jr."), ("King", ", Jr"), ("Doe", None)]
+        for position, (family, given) in enumerate(names):
+            empty.execute(
+                "INSERT INTO study_authors (study_id, position, family, given) VALUES (1, ?, ?, ?)",
+                (position, family, given),
+            )
+        empty.migrate(NAME_PARTS)
+        assert empty.execute(
+            "SELECT family, given, non_dropping_particle, dropping_particle, suffix, literal"
+            " FROM study_authors ORDER BY position"
+        ) == [
+            ("Smith", "John", None, None, None, False),
+            ("Fulton", "James E.", None, None, "Jr.", False),
+            ("King", None, None, None, "Jr", False),
+            ("Doe", None, None, None, None, False),
+        ]
+        empty.downgrade(BIBTEX_KEYS)
+        assert empty.execute("SELECT family, given FROM study_authors ORDER BY position") == [
+            ("Smith", "John"),
+            ("Fulton", "James E., Jr."),
+            ("King", "Jr"),
+            ("Doe", None),
+        ]

@@ -28,6 +28,13 @@ from app.vocabularies import (
 
 FORMAT = "citedb-export"
 FORMAT_VERSION = 1
+# The name parts of an author whose name has no particle, no suffix and is not literal.
+PLAIN_NAME: dict[str, Any] = {
+    "non_dropping_particle": None,
+    "dropping_particle": None,
+    "suffix": None,
+    "literal": False,
+}
 
 
 def _without_nul(value: str) -> str:
@@ -153,6 +160,10 @@ class StudyAuthorRow(ExportRow):
     position: Position
     family: Text
     given: Text | None = None
+    non_dropping_particle: Text | None = None
+    dropping_particle: Text | None = None
+    suffix: Text | None = None
+    literal: bool
 
 
 class EvidenceRow(ExportRow):
@@ -390,8 +401,22 @@ def example_document(*, schema_revision: str) -> dict[str, Any]:
             }
         ],
         "study_authors": [
-            {"id": 1, "study_id": 1, "position": 0, "family": "Darlow", "given": "Ben"},
-            {"id": 2, "study_id": 1, "position": 1, "family": "Dowell", "given": "Anthony"},
+            {
+                "id": 1,
+                "study_id": 1,
+                "position": 0,
+                "family": "Darlow",
+                "given": "Ben",
+                **PLAIN_NAME,
+            },
+            {
+                "id": 2,
+                "study_id": 1,
+                "position": 1,
+                "family": "Dowell",
+                "given": "Anthony",
+                **PLAIN_NAME,
+            },
         ],
         "evidence": [
             {

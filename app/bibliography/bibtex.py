@@ -329,20 +329,33 @@ def _bib_text(value: object) -> str | None:
 
 
 def _bib_author(parts: NameParts) -> ParsedAuthor | None:
-    """Return an author from BibTeX name parts (von and last make the family name)."""
+    """Return an author from BibTeX name parts: "von Last, Jr, First".
+
+    The von part is kept as the particle that stays with the family name (BibTeX cannot say
+    whether it drops); a name that is one braced group ({World Health Organization}) is
+    literal, never split.
+    """
     first = [p for p in (_bib_text(x) for x in parts.first) if p]
-    family = " ".join(p for p in (_bib_text(x) for x in [*parts.von, *parts.last]) if p)
+    von = " ".join(p for p in (_bib_text(x) for x in parts.von) if p)
+    family = " ".join(p for p in (_bib_text(x) for x in parts.last) if p)
     jr = [p for p in (_bib_text(x) for x in parts.jr) if p]
     # "Fulton, James E., Jr." is "Last, Jr, First" to BibTeX; a lone suffix as the first
     # name means the writer meant "Last, First, Jr".
     if jr and len(first) == 1 and first[0].lower() in NAME_SUFFIXES:
         first, jr = jr, first
-    given = " ".join(first) + (", " + " ".join(jr) if jr else "")
+    given = " ".join(first)
     if not family:
-        family, given = given, ""
+        family, given, von = " ".join(part for part in (given, von) if part), "", ""
     if not family or family.lower() == "others":
         return None
-    return ParsedAuthor(family=family, given=given.strip(", ") or None)
+    braced = len(parts.last) == 1 and parts.last[0].startswith("{") and parts.last[0].endswith("}")
+    return ParsedAuthor(
+        family=family,
+        given=given or None,
+        non_dropping_particle=von or None,
+        suffix=" ".join(jr) or None,
+        literal=braced and not (first or von or jr),
+    )
 
 
 def _bibtex_draft(entry: Entry) -> Draft:

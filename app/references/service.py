@@ -34,7 +34,17 @@ def citable(study: Study) -> CitableStudy:
         id=study.id,
         bibtex_key=study.bibtex_key,
         title=study.title,
-        authors=tuple(CitableAuthor(family=a.family, given=a.given) for a in study.authors),
+        authors=tuple(
+            CitableAuthor(
+                family=a.family,
+                given=a.given,
+                non_dropping_particle=a.non_dropping_particle,
+                dropping_particle=a.dropping_particle,
+                suffix=a.suffix,
+                literal=a.literal,
+            )
+            for a in study.authors
+        ),
         year=study.year,
         journal=study.journal,
         volume=study.volume,

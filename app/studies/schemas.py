@@ -49,10 +49,36 @@ SampleSize = Annotated[int | None, Field(default=None, ge=0, le=2_000_000_000)]
 
 
 class Author(BaseModel):
-    """One author, in byline order."""
+    """One author, in byline order, with the name parts CSL names (particles, suffix)."""
 
-    family: str = Field(min_length=1, max_length=300, examples=["Darlow"])
+    family: str = Field(
+        min_length=1,
+        max_length=300,
+        description="The family name without particles; an organisation's whole name.",
+        examples=["Darlow"],
+    )
     given: str | None = Field(default=None, max_length=300, examples=["Ben"])
+    non_dropping_particle: str | None = Field(
+        default=None,
+        max_length=100,
+        description='A particle that stays before the family name when inverted: "van" in '
+        '"van Gogh, V.".',
+        examples=["van"],
+    )
+    dropping_particle: str | None = Field(
+        default=None,
+        max_length=100,
+        description='A particle that moves after the given names when inverted: "van" in '
+        '"Beethoven, L. van".',
+        examples=["van"],
+    )
+    suffix: str | None = Field(
+        default=None, max_length=100, description='"Jr.", "III".', examples=["Jr."]
+    )
+    literal: bool = Field(
+        default=False,
+        description="`family` is a name never to split or abbreviate (an organisation's).",
+    )
 
 
 STUDY_EXAMPLE: dict[str, Any] = {

@@ -53,8 +53,21 @@ def study_url(study_id: int) -> str:
     return f"/v1/studies/{study_id}"
 
 
+_NAME_PARTS = ("family", "given", "non_dropping_particle", "dropping_particle", "suffix", "literal")
+
+
 def _authors(study: Study) -> builtins.list[Author]:
-    return [Author(family=author.family, given=author.given) for author in study.authors]
+    return [
+        Author(**{part: getattr(author, part) for part in _NAME_PARTS}) for author in study.authors
+    ]
+
+
+def _author_rows(authors: Sequence[Author]) -> builtins.list[StudyAuthor]:
+    """Return the byline as rows, in order."""
+    return [
+        StudyAuthor(position=position, **author.model_dump(include=set(_NAME_PARTS)))
+        for position, author in enumerate(authors)
+    ]
 
 
 def to_read(study: Study) -> StudyRead:
@@ -306,10 +319,7 @@ def new_study(data: StudyCreate) -> Study:
     """Build (without adding) a study from validated fields."""
     fields = data.model_dump(exclude={"authors"})
     study = Study(**fields, title_key=normalize_title(data.title))
-    study.authors = [
-        StudyAuthor(position=position, family=author.family, given=author.given)
-        for position, author in enumerate(data.authors)
-    ]
+    study.authors = _author_rows(data.authors)
     return study
 
 
@@ -398,7 +408,8 @@ async def update(
         pmcid=changes.get("pmcid"),
         exclude_id=study.id,
     )
-    authors = changes.pop("authors", None)
+    changes.pop("authors", None)
+    authors = data.authors if "authors" in data.model_fields_set else None
     assessed_before = _assessed_fields(study)
     for field, value in changes.items():
         setattr(study, field, value)
@@ -407,10 +418,7 @@ async def update(
     if authors is not None:
         study.authors.clear()
         await session.flush()
-        study.authors.extend(
-            StudyAuthor(position=position, family=author["family"], given=author.get("given"))
-            for position, author in enumerate(authors)
-        )
+        study.authors.extend(_author_rows(authors))
     study.version += 1
     study.updated_at = utcnow()
     await session.flush()

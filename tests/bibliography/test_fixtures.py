@@ -121,3 +121,39 @@ def test_csl_json_date_forms() -> None:
         "bc": "record 8 (key 'bc'): year -334 is outside 1000-2100",
     }
     assert not any(isinstance(r, RecordError) for r in results[:7])
+
+
+def test_name_parts_from_every_format() -> None:
+    """Particles, suffixes and literal names are kept in their parts where a format has them."""
+    smith = ParsedAuthor("Smith", "John", suffix="Jr.")
+    who = ParsedAuthor("World Health Organization", None, literal=True)
+    found = {}
+    for name, fmt in (
+        ("name-parts.json", ImportFormat.csl_json),
+        ("name-parts.bib", ImportFormat.bibtex),
+        ("name-parts.ris", ImportFormat.ris),
+        ("name-parts.nbib", ImportFormat.medline),
+    ):
+        (record,) = parse_fixture(name, fmt)
+        assert isinstance(record, ParsedRecord), record
+        found[fmt] = record.study.authors
+    assert found[ImportFormat.csl_json] == (
+        smith,
+        ParsedAuthor("Beethoven", "Ludwig", dropping_particle="van"),
+        ParsedAuthor("Gogh", "Vincent", non_dropping_particle="van"),
+        who,
+    )
+    # BibTeX has one particle part, before the family name: it cannot say the particle drops.
+    assert found[ImportFormat.bibtex] == (
+        smith,
+        ParsedAuthor("Beethoven", "Ludwig", non_dropping_particle="van"),
+        ParsedAuthor("Fontaine", "Jean", non_dropping_particle="de la"),
+        who,
+    )
+    # RIS writes "Family, Given, Suffix"; a particle stays in the family name.
+    assert found[ImportFormat.ris] == (
+        smith,
+        ParsedAuthor("King", None, suffix="Jr."),
+        ParsedAuthor("van Gogh", "Vincent"),
+    )
+    assert found[ImportFormat.medline] == (ParsedAuthor("Smith", "John", suffix="Jr"), who)

@@ -333,7 +333,7 @@ class TestCorpusFields:
         assert (ding.journal, ding.year) == ("Nutrition & Metabolism", 2006)
         fulton = next(r.study for r in parsed if r.key == "Fulton_1969")
         assert fulton.title == "Effect of Chocolate on Acne Vulgaris"
-        assert fulton.authors[0] == ParsedAuthor("Fulton", "James E., Jr.")
+        assert fulton.authors[0] == ParsedAuthor("Fulton", "James E.", suffix="Jr.")
         parker = next(r.study for r in parsed if r.key == "Parker_2006")
         assert (parker.issue, parker.pages) == ("2-3", "149-159")
         corti = next(r.study for r in parsed if r.key == "Corti_2009")
@@ -446,7 +446,9 @@ class TestCorpusFields:
         brittain = next(r.study for r in parsed if r.key == "brittain2004")
         assert brittain.doi == "10.1177/0193723504268729"
         semenya = next(r.study for r in parsed if r.key == "courtofarbitrationforsport2019")
-        assert semenya.authors == (ParsedAuthor("Court of Arbitration for Sport", None),)
+        assert semenya.authors == (
+            ParsedAuthor("Court of Arbitration for Sport", None, literal=True),
+        )
         assert semenya.publication_type is PublicationType.web_page
 
     def test_csl_json_markup_removed(self) -> None:
@@ -514,7 +516,7 @@ class TestParseBodies:
         four = studies(results)[1].study
         assert four.title == "Four & DNA \u00fcber 50% done"
         assert four.authors == (
-            ParsedAuthor("World Health Organization", None),
+            ParsedAuthor("World Health Organization", None, literal=True),
             ParsedAuthor("M\u00fcller", "Hans"),
         )
         assert (four.publication_type, four.pages) == (PublicationType.preprint, "1-5")

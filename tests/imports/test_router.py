@@ -11,7 +11,7 @@ import pytest
 from tests.bibliography.test_parsers import CORPUS_TABLE, Expected, corpus_body, needs_corpus
 from tests.conftest import SHARED
 from tests.databases import TestDatabase
-from tests.factories import STUDY_DARLOW, make_study
+from tests.factories import STUDY_DARLOW, byline, make_study
 from tests.problems import assert_problem
 
 IMPORT = "/v1/studies/import"
@@ -149,11 +149,13 @@ class TestImportStudies:
         assert report["format"] == "medline"
         assert record["key"] == "24218376"
         study = editor.get(record["url"]).json()
-        assert study["authors"] == [
-            {"family": "Darlow", "given": "Ben"},
-            {"family": "Dowell", "given": "Anthony"},
-            {"family": "Baxter", "given": "G David"},
-        ]
+        assert study["authors"] == byline(
+            [
+                {"family": "Darlow", "given": "Ben"},
+                {"family": "Dowell", "given": "Anthony"},
+                {"family": "Baxter", "given": "G David"},
+            ]
+        )
         assert {k: study[k] for k in ("title", "year", "journal", "volume", "issue", "pages")} == {
             "title": "The enduring impact of what clinicians say to people with low back pain.",
             "year": 2013,

@@ -7,10 +7,15 @@ from pybtex.database import parse_string as pybtex_parse
 from pybtex.style.formatting.unsrt import Style
 
 
-def read_with_bibtexparser(text: str) -> Library:
-    """Parse as biber-minded tools do (names split, LaTeX decoded); fail on any bad block."""
+def read_with_bibtexparser(text: str, *, decode_latex: bool = True) -> Library:
+    """Parse as biber-minded tools do (names split, LaTeX decoded); fail on any bad block.
+
+    Without decoding, braced names ({World Health Organization}) stay whole: the decoder
+    drops the braces before names are split.
+    """
+    decoding = [LatexDecodingMiddleware()] if decode_latex else []
     library = parse_string(
-        text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors(), SplitNameParts()]
+        text, append_middleware=[*decoding, SeparateCoAuthors(), SplitNameParts()]
     )
     assert library.failed_blocks == []  # a repeated key is a DuplicateBlockKeyBlock
     return library

@@ -5,7 +5,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import STUDY_BLOG, STUDY_DARLOW, created, decide, make_claim, make_study
+from tests.factories import (
+    STUDY_BLOG,
+    STUDY_DARLOW,
+    byline,
+    created,
+    decide,
+    make_claim,
+    make_study,
+)
 from tests.problems import assert_problem
 
 CLAIM = "Sitting switches your glutes off"
@@ -60,7 +68,7 @@ class TestCreateSource:
         assert citation["study"]["id"] == world["darlow"]["id"]
         assert citation["study"]["doi"] == "10.1370/afm.1518"
         assert citation["statement"] == "Darlow et al. (2013) documented…"
-        assert body["authors"] == [{"family": "Joachim", "given": "Doug"}]
+        assert body["authors"] == byline([{"family": "Joachim", "given": "Doug"}])
         assert client.get(f"/v1/sources/{body['id']}").json() == body
 
     def test_known_url_is_409_with_existing(

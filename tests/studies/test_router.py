@@ -1,9 +1,19 @@
 """Studies over HTTP."""
 
+from typing import Any
+
 import httpx
 import pytest
 
-from tests.factories import STUDY_BLOG, STUDY_DARLOW, STUDY_PMID_ONLY, link, make_claim, make_study
+from tests.factories import (
+    STUDY_BLOG,
+    STUDY_DARLOW,
+    STUDY_PMID_ONLY,
+    byline,
+    link,
+    make_claim,
+    make_study,
+)
 from tests.problems import assert_problem
 
 
@@ -19,7 +29,7 @@ class TestCreateStudy:
         body = response.json()
         assert response.headers["location"] == f"/v1/studies/{body['id']}"
         assert body["doi"] == "10.1370/afm.1518"
-        assert body["authors"] == STUDY_DARLOW["authors"]
+        assert body["authors"] == byline(STUDY_DARLOW["authors"])
         assert body["cited_for"] == []
         assert client.get(response.headers["location"]).json() == body
 
@@ -94,9 +104,12 @@ class TestUpdateStudy:
 
     def test_authors_are_replaced_in_order(self, editor: httpx.Client) -> None:
         study = make_study(editor, **STUDY_DARLOW)
-        authors = [{"family": "Zed", "given": None}, {"family": "Alpha", "given": "A"}]
+        authors: list[dict[str, Any]] = [
+            {"family": "Zed", "given": None},
+            {"family": "Alpha", "given": "A"},
+        ]
         body = editor.patch(f"/v1/studies/{study['id']}", json={"authors": authors}).json()
-        assert body["authors"] == authors
+        assert body["authors"] == byline(authors)
 
     def test_unknown_is_404(self, editor: httpx.Client) -> None:
         assert_problem(editor.patch("/v1/studies/4242", json={"title": "X"}), 404)
