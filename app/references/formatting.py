@@ -89,17 +89,21 @@ MEDIA_TYPES: dict[CitationFormat, str] = {
 _TEXT_FORMATS = frozenset({CitationFormat.apa, CitationFormat.vancouver})
 # Blog posts and web pages name their site or blog as the container, not as a publisher.
 _WEB_TYPES = frozenset({PublicationType.blog_post, PublicationType.web_page})
+_JOURNAL_TYPES = frozenset({PublicationType.journal_article, PublicationType.review_article})
 
 
 def render(studies: Sequence[CitableStudy], fmt: CitationFormat) -> str:
     """Render the studies as a reference list, in the order given.
 
-    APA and Vancouver give one entry a line, numbered from 1, each line ending in a newline;
-    a study given twice is cited once, in every format.
+    APA and Vancouver give one entry a line, each line ending in a newline: APA unnumbered
+    and in its own alphabetical order (APA 7, 9.44), Vancouver numbered from 1 in the order
+    given (the order of citation). A study given twice is cited once, in every format.
     """
     distinct = _distinct(studies)
     match fmt:
-        case CitationFormat.apa | CitationFormat.vancouver:
+        case CitationFormat.apa:
+            return "".join(f"{entry}\n" for entry in _render_entries(distinct, fmt, sort=True))
+        case CitationFormat.vancouver:
             entries = _render_entries(distinct, fmt)
             return "".join(f"{number}. {entry}\n" for number, entry in enumerate(entries, 1))
         case CitationFormat.bibtex:
@@ -165,6 +169,21 @@ def _pages(study: CitableStudy, delimiter: str) -> str | None:
     return first if last is None else f"{first}{delimiter}{last}"
 
 
+# A single locator that is no page: an eLocator ("e102") or an article number of five or more
+# digits ("664628"); journals paginate no article to page 10,000.
+_ARTICLE_NUMBER = re.compile(r"^(?:e\d+|\d{5,})$", re.IGNORECASE)
+
+
+def _is_article_number(study: CitableStudy) -> bool:
+    """Return whether a journal article's pages are an article number rather than pages."""
+    pages = _single_line(study.pages)
+    return (
+        pages is not None
+        and study.publication_type in _JOURNAL_TYPES
+        and _ARTICLE_NUMBER.match(pages) is not None
+    )
+
+
 def _text_block(value: str | None) -> str | None:
     """Return a multi-line text (an abstract) without surrounding white space, or None if blank."""
     return value.strip() or None if value is not None else None
@@ -216,6 +235,9 @@ def _csl_item(study: CitableStudy) -> dict[str, object]:
         "issue": _single_line(study.issue),
         # In full: citeproc-py does not expand "60-2", so APA would print the last page cut short.
         "page": _pages(study, "-"),
+        # An article number (eLocator) where pages would be: APA writes "12, Article 664628"
+        # from `number`; NLM's style reads `page` alone and writes "12:664628", as NLM does.
+        "number": _single_line(study.pages) if _is_article_number(study) else None,
         # Both styles print the genre after the title: "... runners [Preprint]."
         "genre": "Preprint" if study.publication_type is PublicationType.preprint else None,
         "DOI": _single_line(study.doi),
@@ -398,8 +420,11 @@ def _csl_style(fmt: CitationFormat) -> _CitationStyle:
     return _CitationStyle(_CSL_FILES[fmt])
 
 
-def _render_entries(studies: Sequence[CitableStudy], fmt: CitationFormat) -> list[str]:
-    """Render one unnumbered line per study with the format's CSL style, in the order given."""
+def _render_entries(
+    studies: Sequence[CitableStudy], fmt: CitationFormat, *, sort: bool = False
+) -> list[str]:
+    """Render one unnumbered line per study with the format's CSL style: in the order given,
+    or with ``sort`` in the style's own bibliography order (APA: authors, year, title)."""
     items = [_csl_item(study) for study in studies]
     style = _csl_style(fmt)
     with style.lock:
@@ -407,7 +432,8 @@ def _render_entries(studies: Sequence[CitableStudy], fmt: CitationFormat) -> lis
         bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
         for item in items:
             bibliography.register(Citation([CitationItem(item["id"])]))
-        # Not sorted: the caller decides the order.
+        if sort:
+            bibliography.sort()
         entries = [str(entry) for entry in bibliography.bibliography()]
     if len(entries) != len(items):
         raise RuntimeError(f"{fmt} rendered {len(entries)} entries for {len(items)} studies")

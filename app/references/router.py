@@ -108,7 +108,8 @@ async def claim_references(
     fmt: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
-    """Cite every study behind a claim, numbered in the evidence order, ready to paste."""
+    """Cite every study behind a claim, ready to paste: APA alphabetical, Vancouver numbered
+    in citation order (the evidence order, strongest design first)."""
     chosen, media_type = choose_format(fmt, accept)
     body = await service.reference_list(session, claim=claim, fmt=chosen)
     return conditional_response(

@@ -84,7 +84,7 @@ async def studies_behind(session: AsyncSession, *, claim: Claim) -> list[Study]:
 
 
 async def reference_list(session: AsyncSession, *, claim: Claim, fmt: CitationFormat) -> str:
-    """Render the numbered reference list of a claim's studies."""
+    """Render the reference list of a claim's studies, cited in the evidence order."""
     studies = [citable(study) for study in await studies_behind(session, claim=claim)]
     return await anyio.to_thread.run_sync(render, studies, fmt)
 

@@ -202,9 +202,44 @@ class TestRenderApa:
             " https://www.painscience.com/articles/glute-amnesia.php"
         )
 
-    def test_list_is_numbered_in_the_given_order_not_alphabetically(self) -> None:
-        text = render([QUESTION, DARLOW], CitationFormat.apa)
-        assert text == (f"1. {render_one(QUESTION, CitationFormat.apa)}\n2. {DARLOW_APA}\n")
+    def test_list_is_alphabetical_and_unnumbered(self) -> None:
+        text = render([QUESTION, FACT_SHEET, DARLOW, BLOG], CitationFormat.apa)
+        assert text.splitlines() == [
+            DARLOW_APA,
+            render_one(BLOG, CitationFormat.apa),
+            render_one(QUESTION, CitationFormat.apa),
+            render_one(FACT_SHEET, CitationFormat.apa),  # no author: its title, "Low back pain"
+        ]
+
+    def test_same_author_is_ordered_by_year(self) -> None:
+        later = study(id=30, bibtex_key="darlow2016", year=2016, title="Aardvarks")
+        text = render([later, DARLOW], CitationFormat.apa)
+        assert [line[:21] for line in text.splitlines()] == [
+            "Darlow, B., Dowell, A",
+            "Darlow, B., Dowell, A",
+        ]
+        assert text.index("(2013)") < text.index("(2016)")
+
+
+class TestArticleNumbers:
+    @pytest.mark.parametrize("number", ["664628", "e102"])
+    def test_apa_writes_article_and_nlm_the_number_as_a_page(self, number: str) -> None:
+        numbered = study(pages=number, issue=None, pmid=None, pmcid=None)
+        assert f"Ann Fam Med, 11, Article {number}. https://doi.org" in render_one(
+            numbered, CitationFormat.apa
+        )
+        assert f"Ann Fam Med. 2013;11:{number}. doi:" in render_one(
+            numbered, CitationFormat.vancouver
+        )
+
+    @pytest.mark.parametrize("pages", ["527", "1234", "527-534", "S12"])
+    def test_pages_stay_pages(self, pages: str) -> None:
+        assert "Article" not in render_one(study(pages=pages), CitationFormat.apa)
+
+    def test_csl_json_keeps_page_and_gives_the_number(self) -> None:
+        (item,) = to_csl_json([study(pages="664628")])
+        assert (item["page"], item["number"]) == ("664628", "664628")
+        assert "number" not in to_csl_json([DARLOW])[0]
 
 
 class TestRenderVancouver:

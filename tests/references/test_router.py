@@ -62,33 +62,33 @@ def references(client: httpx.Client, fmt: str) -> httpx.Response:
 
 
 class TestReferenceList:
-    def test_apa_is_numbered_in_evidence_order(
+    def test_apa_is_alphabetical_and_unnumbered(
         self, client: httpx.Client, claim_with_studies: list[dict[str, Any]]
     ) -> None:
         response = references(client, "apa")
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
         lines = response.text.splitlines()
         assert len(lines) == 4
-        assert [line.split(". ", 1)[0] for line in lines] == ["1", "2", "3", "4"]
-        # case_control, cross_sectional, laboratory, expert_opinion
-        assert lines[0].startswith("1. Arab, A. M. (2011). Electromyographic activity")
+        assert lines[0].startswith("Arab, A. M. (2011). Electromyographic activity")
         assert lines[1] == (
-            "2. Darlow, B., & Dowell, A. (2013). The enduring impact of what clinicians say to "
+            "Darlow, B., & Dowell, A. (2013). The enduring impact of what clinicians say to "
             "people with low back pain. Annals of Family Medicine. "
             "https://doi.org/10.1370/afm.1518"
         )
-        assert lines[2] == (
-            "3. Müller, J., & O'Neil, A. (2020). Gluteal EMG & sitting: a Müller\u2013Lyer study? "
+        assert lines[2].startswith("Lehman, G. (n.d.). Have the butt muscles of the world")
+        assert "https://www.greglehman.ca/blog/glutes" in lines[2]
+        assert lines[3] == (
+            "Müller, J., & O'Neil, A. (2020). Gluteal EMG & sitting: a Müller\u2013Lyer study? "
             "Journal of Hip Research, 3(2), 10\u201319. https://doi.org/10.1234/jhr.2020.003"
         )
-        assert lines[3].startswith("4. Lehman, G. (n.d.). Have the butt muscles of the world")
-        assert "https://www.greglehman.ca/blog/glutes" in lines[3]
         assert references(client, "apa").headers["etag"] == response.headers["etag"]
 
     def test_vancouver(
         self, client: httpx.Client, claim_with_studies: list[dict[str, Any]]
     ) -> None:
         lines = references(client, "vancouver").text.splitlines()
+        # Numbered in citation order: case_control, cross_sectional, laboratory, expert_opinion.
+        assert [line[:8] for line in lines] == ["1. Arab ", "2. Darlo", "3. Mülle", "4. Lehma"]
         assert lines[1] == (
             "2. Darlow B, Dowell A. The enduring impact of what clinicians say to people with "
             "low back pain. Annals of Family Medicine. 2013. doi:10.1370/afm.1518"
