@@ -143,3 +143,8 @@ class SourceStance(StrEnum):
     asserts = "asserts"
     refutes = "refutes"
     questions = "questions"
+
+
+def words(value: object) -> str:
+    """Return a vocabulary value as words for people: ``blog_post`` -> ``blog post``."""
+    return str(value).replace("_", " ") if value is not None else ""

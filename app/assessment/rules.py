@@ -56,6 +56,7 @@ from app.vocabularies import (
     Rating,
     RiskOfBias,
     Stance,
+    words,
 )
 
 
@@ -110,6 +111,11 @@ STARTING_CERTAINTY: dict[Design, StartingCertainty | None] = {
 UNCONTROLLED_DESIGNS = frozenset({Design.case_series, Design.case_report})
 
 
+def _a(noun: str) -> str:
+    """Return the noun with its indefinite article: "A blog post", "An expert opinion"."""
+    return f"{'An' if noun[:1] in 'aeiou' else 'A'} {noun}"
+
+
 def exclusion(link: Link) -> tuple[ExclusionReason, str] | None:
     """Return why ``link`` is left out of the body of evidence, or None if it counts."""
     if link.retracted:
@@ -117,11 +123,11 @@ def exclusion(link: Link) -> tuple[ExclusionReason, str] | None:
     if link.stance is Stance.mentions:
         return ExclusionReason.mentions_only, "The study is only mentioned, not evidence."
     if link.publication_type in NOT_A_STUDY_PUBLICATIONS:
-        return ExclusionReason.not_a_study, f"A {link.publication_type.value}, not a study."
+        return ExclusionReason.not_a_study, f"{_a(words(link.publication_type))}, not a study."
     if link.design is None:
         return ExclusionReason.not_a_study, "The study's design is not recorded."
     if STARTING_CERTAINTY[link.design] is None:
-        return ExclusionReason.not_a_study, f"{link.design.value}: not a study GRADE rates."
+        return ExclusionReason.not_a_study, f"{_a(words(link.design))}: not a study GRADE rates."
     return None
 
 

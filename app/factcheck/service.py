@@ -16,7 +16,7 @@ from app.references import service as reference_service
 from app.references.formatting import CitationFormat
 from app.verdicts import service as verdict_service
 from app.verdicts.schemas import VerdictRead
-from app.vocabularies import RATING_LABELS
+from app.vocabularies import RATING_LABELS, words
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -26,12 +26,7 @@ TEMPLATES = Environment(
 )
 
 
-def _words(value: object) -> str:
-    """Return a vocabulary value as words: ``very_low`` -> ``very low``."""
-    return str(value).replace("_", " ") if value is not None else ""
-
-
-TEMPLATES.filters["words"] = _words
+TEMPLATES.filters["words"] = words
 
 
 @dataclass(frozen=True)

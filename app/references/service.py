@@ -126,16 +126,19 @@ async def _appearances(session: AsyncSession, *, claim: Claim) -> dict[str, Any]
 
     `appearance` lists every source the claim appears in; `firstAppearance` is the earliest
     (by publication date; undated sources after dated ones, then in the order recorded). The
-    claim's `author` and `datePublished` are those of the earliest source that asserts it, or,
-    when none asserts it, of the first appearance; each is left out where the source lacks it.
+    claim's `author` and `datePublished` are those of the earliest source that asserts it; when
+    no source asserts it, the claim's author is not known and both are left out (the author of
+    an article that refutes or questions a claim did not make it), as they are where the
+    asserting source lacks them.
     """
     found = await source_service.appearances_of(session, claim=claim)
     if not found:
         return {}
     works = [_creative_work(source) for source, _stance in found]
-    asserting = [source for source, stance in found if stance == SourceStance.asserts]
-    origin = asserting[0] if asserting else found[0][0]
     fields: dict[str, Any] = {"appearance": works, "firstAppearance": works[0]}
+    origin = next((source for source, stance in found if stance == SourceStance.asserts), None)
+    if origin is None:
+        return fields
     if origin.authors:
         fields["author"] = _people(origin.authors)
     if origin.published:

@@ -165,6 +165,13 @@ class TestBodyOfEvidence:
             "mentions_only",
             "retracted",
         ]
+        # Details are for people: vocabulary values as words, never "blog_post".
+        assert [item["detail"] for item in body["excluded"]][:4] == [
+            "An expert opinion: not a study GRADE rates.",
+            "A narrative review: not a study GRADE rates.",
+            "A blog post, not a study.",
+            "The study's design is not recorded.",
+        ]
         assert body["body"] == {
             "studies": 0,
             "participants": None,

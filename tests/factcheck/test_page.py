@@ -12,7 +12,7 @@ import pytest
 
 from app.vocabularies import RATING_LABELS, Rating
 from tests.databases import TestDatabase
-from tests.factories import STUDY_DARLOW, created, decide, link, make_claim, make_study
+from tests.factories import STUDY_BLOG, STUDY_DARLOW, created, decide, link, make_claim, make_study
 from tests.problems import assert_problem
 from tests.server import LiveServer
 from tests.test_seed import HEADLINE, content, run_seed
@@ -79,7 +79,9 @@ def test_seeded_headline_renders_in_chromium_with_its_claim_review(
     assert review["claimReviewed"] == HEADLINE
     assert review["url"] == f"http://127.0.0.1:8000/claims/{headline['slug']}"
     assert review["itemReviewed"]["appearance"][0]["url"] == article["url"]
-    assert review["itemReviewed"]["author"][0]["name"] == "Doug Joachim"
+    # The article refutes the headline: its author wrote about the claim, not the claim.
+    assert review["itemReviewed"]["firstAppearance"]["author"][0]["name"] == "Doug Joachim"
+    assert "author" not in review["itemReviewed"]
     assert review["reviewRating"]["alternateName"] == RATING_LABELS[Rating(verdict["rating"])]
     assert review["reviewRating"].get("ratingValue") == verdict["rating_value"]
 
@@ -117,6 +119,17 @@ class TestPageOverHttp:
         assert "No verdict yet" in page
         assert "Interviews about &lt;beliefs&gt; &amp; words." in page
         assert 'href="https://doi.org/10.1370/afm.1518"' in page
+
+    def test_listed_but_not_counted_reads_as_words(
+        self, editor: httpx.Client, client: httpx.Client
+    ) -> None:
+        claim = make_claim(editor, "Sitting switches your glutes off")
+        blog = make_study(editor, **STUDY_BLOG)
+        link(editor, claim["slug"], blog["id"], "contradicts", "A physiotherapist's essay.")
+        page = client.get(f"/claims/{claim['slug']}").text
+        assert "Listed but not counted" in page
+        assert f"{STUDY_BLOG['title']}: A blog post, not a study." in page
+        assert "blog_post" not in page
 
     def test_unknown_claim_is_404(self, client: httpx.Client) -> None:
         assert_problem(client.get("/claims/no-such-claim"), 404)
