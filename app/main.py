@@ -27,7 +27,9 @@ from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit, UnexpectedErrors
 from app.rate_limits import SEARCHES, RateLimiter, RateLimits
 from app.references.router import router as references_router
+from app.references.schemas import DOCUMENT_SCHEMAS
 from app.response_cache import ResponseCache, ResponseCacheLayer, follow_writes
+from app.response_headers import RESPONSE_HEADERS, UNCACHED_PATHS, response_headers
 from app.review.router import router as review_router
 from app.sources.router import router as sources_router
 from app.studies.router import router as studies_router
@@ -47,9 +49,6 @@ verdict (rating and GRADE certainty), the studies that bear on it and a citable 
   `If-Match` on PATCH or DELETE to avoid overwriting someone else's change (412 if stale).
 * Errors are RFC 9457 `application/problem+json`.
 """
-
-# Probes answer fresh every time: no ETag, no 304.
-UNCACHED_PATHS = ("/healthz", "/readyz", "/v1/export")
 
 TAGS = [
     {"name": "claims", "description": "Claims people make, with their verdicts."},
@@ -153,6 +152,13 @@ def _register_problem_schema(app: FastAPI) -> None:
         components["Problem"] = problem
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        for name, model in DOCUMENT_SCHEMAS.items():
+            document = model.model_json_schema(
+                by_alias=True, ref_template="#/components/schemas/{model}", mode="serialization"
+            )
+            for nested, definition in document.pop("$defs", {}).items():
+                components.setdefault(nested, definition)
+            components[name] = document
         problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
@@ -183,6 +189,12 @@ def _register_problem_schema(app: FastAPI) -> None:
                 for status, response in responses.items():
                     if status.startswith(("4", "5")):
                         response["content"] = dict(problem_content)
+                    names = response_headers(path, method, status, operation)
+                    if names:
+                        response["headers"] = {
+                            **{name: RESPONSE_HEADERS[name] for name in names},
+                            **response.get("headers", {}),
+                        }
         app.openapi_schema = schema
         return schema
 

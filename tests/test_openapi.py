@@ -4,9 +4,11 @@ import re
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
-from tests.factories import make_study
+from app.response_headers import UNCACHED_PATHS
+from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study
 from tests.problems import assert_problem
 
 TAGS = {
@@ -191,3 +193,94 @@ class TestStatedRules:
         changed = editor.patch(url, json={"journal": None})
         assert changed.status_code == 200, changed.text
         assert changed.json()["journal"] is None
+
+
+def component(document: dict[str, Any], ref: str) -> dict[str, Any]:
+    """Return a schema that resolves its $refs against the document's components."""
+    return {"$ref": ref, "components": document["components"]}
+
+
+class TestTypedDocuments:
+    def test_csl_json_and_claim_review_are_named_schemas(self, document: dict[str, Any]) -> None:
+        paths = document["paths"]
+        citation = paths["/v1/studies/{study}/citation"]["get"]["responses"]["200"]["content"]
+        assert citation["application/vnd.citationstyles.csl+json"]["schema"] == {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/CslItem"},
+        }
+        review = paths["/v1/claims/{claim}/claimreview"]["get"]["responses"]["200"]["content"]
+        assert review["application/ld+json"]["schema"] == {
+            "$ref": "#/components/schemas/ClaimReview"
+        }
+        item = document["components"]["schemas"]["CslItem"]["properties"]
+        assert {"container-title", "DOI", "author", "issued"} <= set(item)
+
+    def test_import_body_names_every_format(self, document: dict[str, Any]) -> None:
+        body = document["paths"]["/v1/studies/import"]["post"]["requestBody"]["content"]
+        assert set(body) == {
+            "application/x-bibtex",
+            "application/x-research-info-systems",
+            "application/vnd.citationstyles.csl+json",
+            "application/nbib",
+            "application/octet-stream",
+            "text/plain",
+        }
+        for media_type in ("application/x-bibtex", "application/nbib", "application/octet-stream"):
+            assert body[media_type]["schema"]["format"] == "binary", media_type
+        csl = body["application/vnd.citationstyles.csl+json"]
+        assert csl["schema"]["$ref"] == "#/components/schemas/CslItem"
+
+    def test_served_documents_validate_against_their_schemas(
+        self, document: dict[str, Any], editor: httpx.Client, client: httpx.Client
+    ) -> None:
+        claim = make_claim(editor, "Sitting switches your glutes off")
+        study = make_study(editor, **STUDY_DARLOW)
+        link(editor, claim["slug"], study["id"], "mentions")
+        decide(editor, claim["slug"], "unproven", "very_low")
+        review = client.get(f"/v1/claims/{claim['slug']}/claimreview").json()
+        jsonschema.validate(review, component(document, "#/components/schemas/ClaimReview"))
+        items = client.get(f"/v1/studies/{study['id']}/citation", params={"format": "csl-json"})
+        jsonschema.validate(
+            items.json(),
+            {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/CslItem"},
+                "components": document["components"],
+            },
+        )
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(
+                {**review, "@type": "Review"},
+                component(document, "#/components/schemas/ClaimReview"),
+            )
+
+
+class TestResponseHeaders:
+    def test_documented_where_sent(self, document: dict[str, Any]) -> None:
+        for method, path, operation in operations(document):
+            responses = operation["responses"]
+            headers = {status: set(r.get("headers", {})) for status, r in responses.items()}
+            where = f"{method.upper()} {path}"
+            if method == "get" and "200" in responses and path not in UNCACHED_PATHS:
+                assert {"ETag", "Cache-Control"} <= headers["200"], where
+            if "201" in responses:
+                assert {"Location", "ETag"} <= headers["201"], where
+        claims = document["paths"]["/v1/claims"]["get"]["responses"]["200"]["headers"]
+        assert claims["Link"]["schema"] == {"type": "string"}
+        refs = document["paths"]["/v1/claims/{claim}/references"]["get"]["responses"]["200"]
+        assert "Vary" in refs["headers"]
+
+    def test_sent_as_documented(self, editor: httpx.Client, client: httpx.Client) -> None:
+        created = editor.post("/v1/studies", json=STUDY_DARLOW)
+        assert created.status_code == 201
+        assert created.headers["location"] == f"/v1/studies/{created.json()['id']}"
+        assert created.headers["etag"]
+        read = client.get(created.headers["location"])
+        assert read.headers["etag"]
+        assert read.headers["cache-control"].startswith("public")
+        for n in range(3):
+            make_claim(editor, f"Claim number {n} about glutes")
+        page = client.get("/v1/claims", params={"limit": 2})
+        assert page.headers["link"].endswith('>; rel="next"')
+        cited = client.get(f"/v1/studies/{created.json()['id']}/citation")
+        assert cited.headers["vary"] == "Accept"

@@ -75,26 +75,49 @@ PT  - Journal Article
 """
 
 
-def _text(example: str, summary: str) -> dict[str, Any]:
+def _file(media_type: str, example: str, summary: str) -> dict[str, Any]:
+    """Describe a text format's body as a file, bytes in UTF-8, which generated clients send."""
     return {
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "format": "binary", "contentMediaType": media_type},
         "examples": {"record": {"summary": summary, "value": example}},
     }
 
 
 REQUEST_BODY: dict[str, Any] = {
     "required": True,
-    "description": "The file's contents, UTF-8. Up to the configured number of records "
-    "(`CITEDB_IMPORT_MAX_RECORDS`) and bytes (`CITEDB_MAX_BODY_BYTES`).",
+    "description": "The file's contents, UTF-8, in the media type of its format, or in any "
+    "(`application/octet-stream`, `text/plain`) with `format` naming it. Up to the configured "
+    "number of records (`CITEDB_IMPORT_MAX_RECORDS`) and bytes (`CITEDB_MAX_BODY_BYTES`).",
     "content": {
-        "application/x-bibtex": _text(BIBTEX_EXAMPLE, "A BibTeX entry"),
-        "application/x-research-info-systems": _text(RIS_EXAMPLE, "A RIS record"),
+        "application/x-bibtex": _file("application/x-bibtex", BIBTEX_EXAMPLE, "A BibTeX entry"),
+        "application/x-research-info-systems": _file(
+            "application/x-research-info-systems", RIS_EXAMPLE, "A RIS record"
+        ),
+        # One item as the schema, though an array of items is read as well: generated
+        # clients (openapi-python-client) cannot offer a list body beside a file body.
         "application/vnd.citationstyles.csl+json": {
-            "schema": {"type": "array", "items": {"type": "object"}},
-            "examples": {"record": {"summary": "A CSL-JSON item", "value": CSL_JSON_EXAMPLE}},
+            "schema": {
+                "$ref": "#/components/schemas/CslItem",
+                "description": "A CSL-JSON item, or an array of them.",
+            },
+            "examples": {
+                "record": {"summary": "A CSL-JSON item", "value": CSL_JSON_EXAMPLE[0]},
+                "records": {"summary": "An array of CSL-JSON items", "value": CSL_JSON_EXAMPLE},
+            },
         },
-        "application/nbib": _text(MEDLINE_EXAMPLE, "A PubMed MEDLINE record"),
-        "text/plain": _text(BIBTEX_EXAMPLE, "Any of the formats, named by `format`"),
+        "application/nbib": _file("application/nbib", MEDLINE_EXAMPLE, "A PubMed MEDLINE record"),
+        "application/octet-stream": _file(
+            "application/octet-stream", BIBTEX_EXAMPLE, "Any of the formats, named by `format`"
+        ),
+        "text/plain": {
+            "schema": {"type": "string"},
+            "examples": {
+                "record": {
+                    "summary": "Any of the formats, named by `format`",
+                    "value": BIBTEX_EXAMPLE,
+                }
+            },
+        },
     },
 }
 

@@ -64,7 +64,7 @@ TEXT_RESPONSES = {
             MEDIA_TYPES[CitationFormat.bibtex]: {"schema": {"type": "string"}},
             MEDIA_TYPES[CitationFormat.ris]: {"schema": {"type": "string"}},
             MEDIA_TYPES[CitationFormat.csl_json]: {
-                "schema": {"type": "array", "items": {"type": "object"}}
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/CslItem"}}
             },
         },
     },
@@ -146,7 +146,9 @@ async def study_citation(
     responses={
         200: {
             "description": "A schema.org ClaimReview as JSON-LD.",
-            "content": {CLAIMREVIEW_MEDIA_TYPE: {"schema": {"type": "object"}}},
+            "content": {
+                CLAIMREVIEW_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ClaimReview"}}
+            },
         },
         **problem_responses(404, 422),
     },
