@@ -18,6 +18,8 @@ from app.meta.service import alembic_config
 from app.vocabularies import Role
 
 T = TypeVar("T")
+# Claims embedded and committed together by `citedb reindex` (and after `migrate`, `import-db`).
+DEFAULT_REINDEX_BATCH = 256
 
 cli = typer.Typer(
     name="citedb",
@@ -44,12 +46,26 @@ def run_with_database(work: Callable[[Database], Awaitable[T]]) -> T:
 @cli.command()
 def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    reindex_claims: Annotated[
+        bool,
+        typer.Option(
+            "--reindex/--no-reindex",
+            help="At head, embed the claims whose vectors are missing or stale (as `reindex`).",
+        ),
+    ] = True,
 ) -> None:
-    """Migrate the database schema to the newest revision (or the one given)."""
+    """Migrate the database schema to the newest revision (or the one given).
+
+    At head, the claims' vectors are then brought up to date, so that a database upgraded from
+    an earlier release is searched by meaning at once; with every vector current this only
+    reads the claims.
+    """
     config = alembic_config(get_settings().database_url)
     config.attributes["configure_logging"] = False
     command.upgrade(config, revision)
     console.print(f"[green]schema at {revision}[/green]")
+    if revision == "head" and reindex_claims:
+        run_reindex(batch_size=DEFAULT_REINDEX_BATCH)
 
 
 @cli.command()
@@ -158,13 +174,21 @@ def import_db(
     from app.admin.cli import import_command
 
     import_command(file, run=run_with_database, console=console)
+    run_reindex(batch_size=DEFAULT_REINDEX_BATCH)  # an export carries no vectors
 
 
 @cli.command()
 def reindex(
-    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="Claims per transaction.")] = 256,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=5000, help="Claims per transaction.")
+    ] = DEFAULT_REINDEX_BATCH,
 ) -> None:
     """Embed the claims whose vectors are missing or stale (text or model changed); resumable."""
+    run_reindex(batch_size=batch_size)
+
+
+def run_reindex(*, batch_size: int) -> None:
+    """Bring every claim's vectors up to date, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from app.semantic import service as semantic_service

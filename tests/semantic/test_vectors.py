@@ -103,3 +103,19 @@ class TestReindex:
         again = citedb(clean_database.url, "reindex")
         assert again.exit_code == 0, again.output
         assert "2 claims checked, 0 texts embedded" in again.stderr
+
+    def test_migrate_embeds_the_claims_an_earlier_release_left_without_vectors(
+        self, editor: httpx.Client, client: httpx.Client, clean_database: TestDatabase
+    ) -> None:
+        """After an upgrade, a claim made before vectors existed is found by meaning at once."""
+        older = make_claim(editor, STATEMENT, aliases=["glute amnesia"])
+        clean_database.execute("DELETE FROM claim_embeddings WHERE claim_id = ?", (older["id"],))
+        newer = make_claim(editor, "Creatine causes hair loss")  # made after the upgrade
+
+        result = citedb(clean_database.url, "migrate")
+        assert result.exit_code == 0, result.output
+        assert "2 claims checked, 2 texts embedded" in result.stderr
+        assert [row[0] for row in vector_rows(clean_database, older["id"])] == [0, 1]
+        found = client.get("/v1/claims", params={"q": "is my butt asleep from my desk job?"})
+        assert [item["slug"] for item in found.json()["items"]][:1] == [older["slug"]]
+        assert [row[0] for row in vector_rows(clean_database, newer["id"])] == [0]
