@@ -81,8 +81,10 @@ async def get(
     verdict = (await verdict_service.current_for(session, claim_ids=[claim.id])).get(claim.id)
     evidence = await _evidence(session, claim)
     studies = [study for _evidence, study in evidence]
-    # One APA entry a study, in the evidence's order (the page numbers them).
+    # One APA entry a study, listed as APA lists references: alphabetically, unnumbered (the
+    # entry starts with the authors' or, without them, the title's words).
     entries = await reference_service.citations(studies, CitationFormat.apa)
+    references = sorted(zip(entries, studies, strict=True), key=lambda pair: pair[0].casefold())
     review = None
     if verdict is not None:
         review = await reference_service.claim_review(
@@ -94,7 +96,7 @@ async def get(
         rating_label=RATING_LABELS[verdict.rating] if verdict else None,
         assessment=await assessment_service.get(session, claim=claim),
         evidence=evidence,
-        references=list(zip(entries, studies, strict=True)),
+        references=references,
         appearances=await _appearances(session, claim),
         claim_review=review,
         api_url=f"{base_url}/v1/claims/{claim.slug}",

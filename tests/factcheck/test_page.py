@@ -131,6 +131,28 @@ class TestPageOverHttp:
         assert f"{STUDY_BLOG['title']}: A blog post, not a study." in page
         assert "blog_post" not in page
 
+    def test_references_are_listed_as_apa_lists_them(
+        self, editor: httpx.Client, client: httpx.Client
+    ) -> None:
+        claim = make_claim(editor, "Sitting switches your glutes off")
+        zimmer = make_study(
+            editor,
+            title="Gluteal activation after sitting",
+            authors=[{"family": "Zimmer", "given": "Anna"}],
+            year=2020,
+            journal="Journal of Hip Research",
+            design="laboratory",
+        )
+        blog = make_study(editor, **STUDY_BLOG)
+        for study in (blog, zimmer):
+            link(editor, claim["slug"], study["id"], "contradicts", "Finds no switching off.")
+        page = client.get(f"/claims/{claim['slug']}").text
+        references = page[page.index('<ul class="references">') :]
+        # The evidence lists the laboratory study first; APA lists Lehman before Zimmer.
+        assert page.index("Gluteal activation after sitting") < page.index(STUDY_BLOG["title"])
+        assert references.index("Lehman, G.") < references.index("Zimmer, A.")
+        assert "<ol" not in references[: references.index("</ul>")]
+
     def test_unknown_claim_is_404(self, client: httpx.Client) -> None:
         assert_problem(client.get("/claims/no-such-claim"), 404)
 
