@@ -25,6 +25,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds a row (3)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one citedb database only")
     parser.add_argument("--skip-generate", action="store_true", help="reuse bench/data/")
+    parser.add_argument("--skip-counts", action="store_true", help="no in-process statement counts")
     parser.add_argument(
         "--workloads", default="abcdem", help="a subset of the workloads, e.g. 'ab' (all)"
     )

@@ -58,6 +58,8 @@ MIXED_READ_P99_GOAL_MS = 50.0
 MIXED_WRITE_P99_GOAL_MS = 100.0
 WORKERS_RATIO_GOAL = 1.6
 SAMPLE_CLAIMS = 1000
+# `citedb serve --workers 2` rows (CITEDB_BENCH_TWO_WORKERS=0 leaves them out).
+TWO_WORKERS = os.environ.get("CITEDB_BENCH_TWO_WORKERS", "1") == "1"
 SAMPLE_REVALIDATIONS = 200
 SAMPLE_PAGES = 30
 RSS_LIMIT_MIB = 200
@@ -150,6 +152,8 @@ def servers(backends: list[str]) -> dict[str, Server]:
             env={"CITEDB_DATABASE_URL": urls[backend]},
             ready_path="/v1/claims/1",
         )
+        if not TWO_WORKERS:
+            continue
         found[f"citedb-{backend}-2-workers"] = Server(
             name=f"citedb-{backend}-2-workers",
             command=[
@@ -333,6 +337,8 @@ def targets(
                 (f"citedb-{backend}", f"citedb {backend}"),
                 (f"citedb-{backend}-2-workers", f"citedb {backend} --workers 2"),
             ):
+                if name not in found:
+                    continue
                 target = Target(workload, label, found[name], long_tail)
                 target.writes = WriteLoad(found[name].base_url, key, written)
                 rows.append(target)
@@ -437,6 +443,8 @@ def goals(
                 f"{cold.median('p50_ms'):.1f} ms, {cold.median('rate'):.0f} req/s (no goal)"
             )
         for key, name in (("d", "evidence"), ("e", "list")):
+            if backend not in counts:
+                continue
             small, large = counts[backend][f"{name} limit=5"], counts[backend][f"{name} limit=100"]
             lines.append(
                 f"({key}) {backend}: {name} {small} SQL statements at limit=5, {large} at "
@@ -586,9 +594,12 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
     env_lines = [f"code: {code}", *environment()]
     print("\n".join(env_lines + load_lines), flush=True)
 
-    print("counting SQL statements in-process ...", flush=True)
-    count_report, counts = statement_counts(backends)
-    print(count_report, flush=True)
+    count_report: str = "(not counted: --skip-counts)"
+    counts: dict[str, dict[str, int]] = {}
+    if not arguments.skip_counts:
+        print("counting SQL statements in-process ...", flush=True)
+        count_report, counts = statement_counts(backends)
+        print(count_report, flush=True)
 
     found = servers(backends)
     sampler = RssSampler(list(found.values()))
