@@ -156,8 +156,11 @@ def servers(backends: list[str]) -> dict[str, Server]:
             continue
         found[f"citedb-{backend}-2-workers"] = Server(
             name=f"citedb-{backend}-2-workers",
+            # `python -m app.cli`: started as the `citedb` script, uvicorn's spawned workers die.
             command=[
-                str(BIN / "citedb"),
+                str(BIN / "python"),
+                "-m",
+                "app.cli",
                 "serve",
                 "--host",
                 "127.0.0.1",
