@@ -880,10 +880,17 @@ def _sqlite_rows(rows: Iterable[Row]) -> Iterator[Row]:
 
 
 def migrate(database_url: str) -> None:
-    """Build the schema with ``citedb migrate`` (Alembic), as an operator would."""
+    """Build the schema with ``citedb migrate`` (Alembic), as an operator would.
+
+    Without the claims' vectors: the generated claims are inserted by SQL, and embedding 100,000
+    of them takes minutes (bench/semantic_speed.py measures that on its own), so search here
+    ranks by words, as before vectors existed.
+    """
     citedb = Path(sys.executable).parent / "citedb"
     env = {**os.environ, "CITEDB_DATABASE_URL": database_url}
-    subprocess.run([str(citedb), "migrate"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [str(citedb), "migrate", "--no-reindex"], check=True, env=env, capture_output=True
+    )
 
 
 def sqlite_url(path: Path = SQLITE_PATH) -> str:
