@@ -72,7 +72,16 @@ def test_claim_with_evidence_and_verdicts(editor: httpx.Client, client: httpx.Cl
     assert evidence[0]["study"] == {
         "id": arab["id"],
         "title": STUDY_PMID_ONLY["title"],
-        "authors": STUDY_PMID_ONLY["authors"],
+        "authors": [
+            {
+                **author,
+                "non_dropping_particle": None,
+                "dropping_particle": None,
+                "suffix": None,
+                "literal": False,
+            }
+            for author in STUDY_PMID_ONLY["authors"]
+        ],
         "year": 2011,
         "journal": None,
         "design": "case_control",
