@@ -165,6 +165,13 @@ def _register_problem_schema(app: FastAPI) -> None:
                 responses = operation.setdefault("responses", {})
                 if "requestBody" in operation:
                     responses.setdefault("413", {"description": "Content Too Large"})
+                responses.setdefault(
+                    "431",
+                    {
+                        "description": "Request Header Fields Too Large: the request line (a "
+                        "long query string too) and headers exceed the server's bound."
+                    },
+                )
                 responses.setdefault("500", {"description": "Internal Server Error"})
                 responses.setdefault(
                     "503",

@@ -174,7 +174,10 @@ def main() -> int:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for figures in results:
         client_errors = sum(n for s, n in figures.statuses.items() if 400 <= s < 500)
-        failed = ", ".join(f"{name} {n}" for name, n in figures.failures.most_common()) or "none"
+        failed = ", ".join(f"{name} {n}" for name, n in figures.failures.most_common())
+        if not failed:
+            # schemathesis' own verdict, when its event stream named no failed check
+            failed = "none" if figures.exit_code == 0 else f"see above (exit {figures.exit_code})"
         print(
             f"| {figures.backend} | {figures.seconds:.0f} | {figures.requests} | "
             f"{figures.server_errors} | {figures.statuses[503]} | {client_errors} | {failed} |"
@@ -182,7 +185,7 @@ def main() -> int:
     for figures in results:
         for example in figures.examples:
             print(f"{figures.backend}: {example}")
-    return 1 if any(figures.server_errors for figures in results) else 0
+    return 1 if any(figures.server_errors or figures.exit_code for figures in results) else 0
 
 
 if __name__ == "__main__":
