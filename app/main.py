@@ -172,6 +172,15 @@ def _register_problem_schema(app: FastAPI) -> None:
                         "long query string too) and headers exceed the server's bound."
                     },
                 )
+                if "{" in path:
+                    responses.setdefault(
+                        "405",
+                        {
+                            "description": "Method Not Allowed: a path value holding an encoded "
+                            "`/` names another path, which lacks this method (`Allow` lists its "
+                            "methods)."
+                        },
+                    )
                 responses.setdefault("500", {"description": "Internal Server Error"})
                 responses.setdefault(
                     "503",

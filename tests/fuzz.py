@@ -85,7 +85,7 @@ def read_events(path: Path, figures: Figures) -> None:
                     figures.statuses[response["status_code"]] += 1
             for checks in recorder.get("checks", {}).values():
                 for check in checks:
-                    if check.get("status") == "FAILURE":
+                    if str(check.get("status", "")).lower() == "failure":
                         figures.failures[check["name"]] += 1
                         if len(figures.examples) < 20:
                             case = recorder["cases"].get(check.get("case_id"), {}).get("value", {})
