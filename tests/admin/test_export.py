@@ -16,17 +16,16 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import create_engine
-from typer.testing import CliRunner, Result
 
 from app.admin import service
 from app.admin.cli import restore_database
 from app.admin.schemas import example_document
-from app.cli import cli
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import Database
 from app.errors import ServiceUnavailable
 from app.meta.service import head_revision
 from app.models import Base
+from tests.cli import citedb
 from tests.conftest import insert_key, require_backend
 from tests.databases import TestDatabase, fresh_database
 from tests.factories import (
@@ -599,16 +598,6 @@ class TestCommandLine:
             assert result.exit_code == 1
             assert "evidence.0.stance" in result.stderr
             assert target.execute("SELECT COUNT(*) FROM claims") == [(0,)]
-
-
-def citedb(url: str, *args: str) -> Result:
-    """Run the `citedb` command line in process, against the database at ``url``."""
-    # The command reads CITEDB_DATABASE_URL through the cached settings: drop them either side.
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(cli, list(args), env={"CITEDB_DATABASE_URL": url})
-    finally:
-        get_settings.cache_clear()
 
 
 class TestDocumentFormat:

@@ -2,12 +2,10 @@
 
 import httpx
 import numpy as np
-from typer.testing import CliRunner, Result
 
-from app.cli import cli
-from app.config import get_settings
 from app.semantic.embedder import DEFAULT_MODEL, get_embedder
 from app.semantic.service import text_hash
+from tests.cli import citedb
 from tests.databases import TestDatabase
 from tests.factories import make_claim
 
@@ -22,15 +20,6 @@ def vector_rows(database: TestDatabase, claim_id: int) -> list[tuple[int, str, s
         (claim_id,),
     )
     return [(row[0], row[1], row[2], bytes(row[3])) for row in rows]
-
-
-def citedb(url: str, *args: str) -> Result:
-    """Run the `citedb` command line in process, against the database at ``url``."""
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(cli, list(args), env={"CITEDB_DATABASE_URL": url})
-    finally:
-        get_settings.cache_clear()
 
 
 class TestVectorsOnWrite:
