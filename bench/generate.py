@@ -25,6 +25,7 @@ from typing import Any
 from app.bibliography.identifiers import normalize_title
 from app.claims.search import STOP_WORDS
 from app.slugs import slugify, with_suffix
+from app.studies.citation_keys import key_stem, letters
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = PROJECT_ROOT / "bench"
@@ -92,6 +93,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at",
         "updated_at",
         "version",
+        "bibtex_key",
     ),
     "study_authors": ("id", "study_id", "position", "family", "given"),
     "evidence": (
@@ -609,6 +611,29 @@ def _distribute(rng: random.Random, count: int, total: int, low: int, high: int)
     return values
 
 
+@dataclass
+class _BibtexKeys:
+    """The keys given so far, and per stem the first letter suffix that may still be free."""
+
+    held: set[str] = field(default_factory=set)
+    next_letter: dict[str, int] = field(default_factory=dict)
+
+    def give(self, family: str | None, title: str, year: int | None) -> str:
+        """Return the key the app gives a study in id order (``first_free`` of its stem).
+
+        The same key as ``first_free(stem, held)``, found without copying ``held`` each time.
+        """
+        stem = key_stem(family=family, title=title, year=year)
+        key = stem
+        index = self.next_letter.get(stem, 0)
+        if key in self.held:
+            while (key := stem + letters(index)) in self.held:
+                index += 1
+            self.next_letter[stem] = index + 1
+        self.held.add(key)
+        return key
+
+
 def build(claims: int, *, seed: int = SEED, seeds: Seeds | None = None) -> Dataset:
     """Build every row for ``claims`` claims, half as many studies and three links a claim."""
     rng = random.Random(seed)
@@ -626,6 +651,7 @@ def build(claims: int, *, seed: int = SEED, seeds: Seeds | None = None) -> Datas
     study_seed: list[int] = []
     seed_variants: dict[int, list[int]] = {}
     author_id = 0
+    bibtex_keys = _BibtexKeys()
     for study_id in range(1, studies + 1):
         index = (study_id - 1) % len(seeds.studies)
         variant = (study_id - 1) // len(seeds.studies)
@@ -700,6 +726,7 @@ def build(claims: int, *, seed: int = SEED, seeds: Seeds | None = None) -> Datas
                 created,
                 updated,
                 1 if updated == created else rng.randint(2, 4),
+                bibtex_keys.give(authors[0][0] if authors else None, title, year),
             )
         )
         for position, (family, given) in enumerate(authors):
