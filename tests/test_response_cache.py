@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.response_cache import ENTRY_OVERHEAD
+from app.response_cache import CONTENT_TABLES, ENTRY_OVERHEAD
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study, make_topic
 from tests.server import LiveServer, counting, serve
@@ -23,6 +23,31 @@ def patient_server(clean_database: TestDatabase) -> Iterator[LiveServer]:
     settings = Settings(database_url=clean_database.url, cache_ttl=60)
     with serve(settings) as server:
         yield server
+
+
+def test_every_content_table_and_only_those_bump_the_generation(database: TestDatabase) -> None:
+    # The migrations keep their own frozen lists of the tables they add triggers to; the cache
+    # names content tables once more. A table in one and not the other is either a write other
+    # processes never notice, or a write this process drops everything for.
+    events: dict[str, set[str]] = {}
+    if database.backend == "sqlite":
+        rows = database.execute(
+            "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE ?",
+            ("%content_generation%",),
+        )
+        for table, sql in rows:
+            event = re.search(r"\bAFTER (INSERT|UPDATE|DELETE) ON\b", sql)
+            assert event is not None, sql
+            events.setdefault(table, set()).add(event[1])
+    else:
+        rows = database.execute(
+            "SELECT event_object_table, event_manipulation FROM information_schema.triggers "
+            "WHERE trigger_schema = current_schema() AND action_statement LIKE ?",
+            ("%content_generation_bump%",),
+        )
+        for table, event in rows:
+            events.setdefault(table, set()).add(event)
+    assert events == {table: {"INSERT", "UPDATE", "DELETE"} for table in CONTENT_TABLES}
 
 
 def test_writes_elsewhere_are_seen_at_once_with_no_ttl(
@@ -40,6 +65,22 @@ def test_writes_elsewhere_are_seen_at_once_with_no_ttl(
         ).status_code
         == 200
     )
+
+
+def test_a_source_changed_in_the_database_is_seen_at_once_with_no_ttl(
+    editor: httpx.Client, client: httpx.Client, clean_database: TestDatabase
+) -> None:
+    created = editor.post(
+        "/v1/sources", json={"url": "https://example.org/glute-amnesia", "title": "Glute amnesia"}
+    )
+    assert created.status_code == 201, created.text
+    path = f"/v1/sources/{created.json()['id']}"
+    first = client.get(path)
+    assert first.json()["title"] == "Glute amnesia"
+    clean_database.execute("UPDATE sources SET title = 'Changed in the database'")
+    second = client.get(path)
+    assert second.json()["title"] == "Changed in the database"
+    assert second.headers["etag"] != first.headers["etag"]
 
 
 def test_kept_document_matches_a_fresh_render(editor: httpx.Client, client: httpx.Client) -> None:
