@@ -8,7 +8,8 @@ the rarity-weighted share of the question's words that the claim's texts contain
 
 The weight was measured on the relevance benchmark (bench/relevance/). Words help with names
 and rare terms the small model does not know; a word missing from every claim is matched to
-a close one ("tumeric" to "turmeric").
+a close one ("tumeric" to "turmeric") or to a known word it compounds or ends ("reactivate" to
+"activation", "arthritis" to "osteoarthritis").
 
 The memory follows the database: each request reads the content generation (one indexed
 row); when it moved, the rows written since (their ``generation`` is above the highest one
@@ -48,6 +49,12 @@ MEANING_MARGIN = 0.25
 # A word found in no claim counts as a close one, for less.
 TYPO_WEIGHT = 0.7
 TYPO_CUTOFF = 0.8
+# ... or as the known word it is a compound of ("reactivate": "activate", "darkfield": "field"),
+# or the known compound it is the end of ("arthritis": "osteoarthritis"), matched on at least
+# this many letters. A compound's stem may end up to COMPOUND_STEM_CUT letters before the
+# word's own ("osteoarthritis" stems to "osteoarthr", "arthritis" to "arthriti").
+COMPOUND_LETTERS = 5
+COMPOUND_STEM_CUT = 3
 
 
 @dataclass
@@ -75,6 +82,8 @@ class ClaimIndex:
     live: int = 0
     postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     summary_postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # The ends (COMPOUND_LETTERS letters or more, not whole) of statement and alias words.
+    word_ends: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -133,6 +142,9 @@ class ClaimIndex:
         self.live += len(vectors)
         self.entries[slot] = _Entry(rows, words, summary_words)
         for word in words:
+            if word not in self.postings:
+                for start in range(1, len(word) - COMPOUND_LETTERS + 1):
+                    self.word_ends[word[start:]].add(word)
             self.postings[word].add(slot)
         for word in summary_words:
             self.summary_postings[word].add(slot)
@@ -146,7 +158,23 @@ class ClaimIndex:
             if slots and known[0] == word[0] and abs(len(known) - len(word)) <= 2
         ]
         close = difflib.get_close_matches(word, candidates, n=1, cutoff=TYPO_CUTOFF)
-        return close[0] if close else None
+        if close:
+            return close[0]
+        return self._compound_of(word)
+
+    def _compound_of(self, word: str) -> str | None:
+        # Longest first: "reactiv" ends with the known "activ"; "osteoarthr" ends with "arthr",
+        # the start of "arthriti".
+        for start in range(1, len(word) - COMPOUND_LETTERS + 1):
+            if self.postings.get(word[start:]):
+                return word[start:]
+        for end in range(len(word), max(COMPOUND_LETTERS, len(word) - COMPOUND_STEM_CUT) - 1, -1):
+            known = [
+                compound for compound in self.word_ends.get(word[:end], ()) if self.postings[compound]
+            ]
+            if known:
+                return min(known, key=lambda compound: (len(compound), compound))
+        return None
 
     def scores(
         self, query: Vectors, terms: list[str]

@@ -113,3 +113,15 @@ class TestWordShare:
         assert misspelt[0] == pytest.approx(TYPO_WEIGHT)
         assert misspelt[1] == 0.0
         assert selects.tolist() == [True, False]
+
+    def test_a_word_found_nowhere_counts_as_its_compound_for_less(self) -> None:
+        index = ClaimIndex(2, "test")
+        one = np.array([[1.0, 0.0]], dtype=np.float32)
+        index.put(1, one, frozenset(stems("Hip osteoarthritis switches off your glutes")), frozenset())
+        index.put(2, one, frozenset(stems("Activation drills wake up your glutes")), frozenset())
+        _, _, part, _ = index.scores(one[0], stems("arthritis"))
+        _, _, whole, _ = index.scores(one[0], stems("reactivate"))
+        _, _, neither, _ = index.scores(one[0], stems("arthroscopy"))
+        assert part.tolist() == [pytest.approx(TYPO_WEIGHT), 0.0]
+        assert whole.tolist() == [0.0, pytest.approx(TYPO_WEIGHT)]
+        assert neither.tolist() == [0.0, 0.0]
