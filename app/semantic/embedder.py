@@ -17,6 +17,7 @@ import hashlib
 import importlib
 import importlib.util
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -247,6 +248,53 @@ class MiniLMEmbedder:
         pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)[:, None]
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         result: Vectors = (pooled / norms).astype(np.float32)
+        return result
+
+
+class RememberingEmbedder:
+    """Another embedder that runs each distinct text once and remembers the latest vectors.
+
+    For batch jobs (`citedb reindex`): a text repeated across claims (a shared alias, a
+    hashtag, a translated question) is run through the model once while it is remembered, and
+    each call runs its distinct texts only. At most ``capacity`` vectors are kept (20,000 of
+    384 floats: 31 MB), the least recently used going first.
+    """
+
+    def __init__(self, model: Embedder, capacity: int = 20_000) -> None:
+        self._model = model
+        self._capacity = capacity
+        self._kept: OrderedDict[str, Vectors] = OrderedDict()
+        self.computed = 0  # texts run through the model
+
+    @property
+    def name(self) -> str:
+        """Name the wrapped model: vectors are the same as its own."""
+        return self._model.name
+
+    @property
+    def dimensions(self) -> int:
+        """Return the wrapped model's vector length."""
+        return self._model.dimensions
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Return one vector per text, running only the texts not remembered, once each."""
+        result = np.empty((len(texts), self.dimensions), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for row, text in enumerate(texts):
+            vector = self._kept.get(text)
+            if vector is None:
+                missing.setdefault(text, []).append(row)
+            else:
+                self._kept.move_to_end(text)
+                result[row] = vector
+        if missing:
+            vectors = self._model.embed(list(missing))
+            self.computed += len(missing)
+            for (text, rows), vector in zip(missing.items(), vectors, strict=True):
+                result[rows] = vector
+                self._kept[text] = vector.copy()
+            while len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
         return result
 
 

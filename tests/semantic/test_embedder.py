@@ -11,6 +11,7 @@ from app.semantic.embedder import (
     MINILM_FILES,
     Embedder,
     ModelFilesInvalid,
+    RememberingEmbedder,
     Vectors,
     get_embedder,
     minilm_directory,
@@ -62,6 +63,33 @@ class TestMiniLM:
 
     def test_the_process_loads_the_model_once(self, embedder: Embedder) -> None:
         assert get_embedder(DEFAULT_MODEL) is embedder
+
+
+class TestRememberingEmbedder:
+    """`citedb reindex` runs each distinct text through the model once while it is kept."""
+
+    def test_repeated_texts_get_the_model_vectors_and_run_once(self, embedder: Embedder) -> None:
+        remembering = RememberingEmbedder(embedder)
+        texts = ["glute amnesia", "Sitting switches your glutes off", "glute amnesia"]
+        first = remembering.embed(texts)
+        np.testing.assert_allclose(first, embedder.embed(texts), atol=1e-5)
+        assert remembering.computed == 2
+        again = remembering.embed(["glute amnesia", "dead butt syndrome"])
+        np.testing.assert_allclose(again[0], first[0], atol=0)
+        np.testing.assert_allclose(again[1], embedder.embed(["dead butt syndrome"])[0], atol=1e-5)
+        assert remembering.computed == 3
+        assert (remembering.name, remembering.dimensions) == (embedder.name, 384)
+
+    def test_the_least_recently_used_text_is_forgotten_past_capacity(
+        self, embedder: Embedder
+    ) -> None:
+        remembering = RememberingEmbedder(embedder, capacity=2)
+        remembering.embed(["squats", "lunges"])
+        remembering.embed(["squats", "deadlifts"])  # lunges is the least recently used
+        remembering.embed(["squats"])
+        assert remembering.computed == 3
+        remembering.embed(["lunges"])
+        assert remembering.computed == 4
 
 
 class TestModelFiles:

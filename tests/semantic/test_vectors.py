@@ -84,6 +84,8 @@ class TestReindex:
         result = citedb(clean_database.url, "reindex", "--batch-size", "1")
         assert result.exit_code == 0, result.output
         assert "2 claims checked, 3 texts embedded" in result.stderr
+        assert "3 distinct texts run through the model" in result.stderr
+        assert "texts/s; load average" in result.stderr
         assert vector_rows(clean_database, first["id"]) == expected
         assert {row[1] for row in vector_rows(clean_database, second["id"])} == {DEFAULT_MODEL}
         found = client.get("/v1/claims", params={"q": "is my butt asleep from my desk job?"})
