@@ -11,19 +11,8 @@ import httpx
 import pytest
 
 from app.auth.keys import generate_secret
-from app.config import Settings
 from tests.databases import TestDatabase, fresh_database, postgres_available
-from tests.server import LiveServer, serve
-
-# The suite sends thousands of writes a minute from 127.0.0.1: every server it starts gets
-# generous rate limits, unless a test sets its own (tests/test_rate_limits.py does).
-for _budget in (
-    "WRITES_PER_KEY",
-    "WRITES_PER_ADDRESS",
-    "EXPENSIVE_PER_KEY",
-    "EXPENSIVE_PER_ADDRESS",
-):
-    os.environ.setdefault(f"CITEDB_RATE_LIMIT_{_budget}", "1000000/minute")
+from tests.server import LiveServer, serve, server_settings
 
 BACKENDS = ("sqlite", "postgresql")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -103,8 +92,8 @@ def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture(scope="session")
 def live_server(database: TestDatabase) -> Iterator[LiveServer]:
     """Serve the app against the session's database."""
-    settings = Settings(
-        database_url=database.url,
+    settings = server_settings(
+        database.url,
         cache_max_age=60,
         max_body_bytes=200_000,
         cache_ttl=0,

@@ -26,10 +26,9 @@ from typing import Any
 
 import httpx
 
-from app.config import Settings
 from tests.conftest import insert_key
 from tests.databases import fresh_database, postgres_available
-from tests.server import serve
+from tests.server import serve, server_settings
 from tests.test_openapi_fuzz import seed_content
 
 CHECKS = (
@@ -41,7 +40,6 @@ CHECKS = (
     "allow_header_conformance",
 )
 PHASES = "examples,coverage,fuzzing,stateful"
-GENEROUS = "1000000/minute"
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Schemathesis imports this module as its hooks: importing tests.test_openapi_fuzz sends the
@@ -101,14 +99,7 @@ def fuzz(backend: str, *, seconds: int, seed: int, workdir: Path) -> Figures:
         # An admin key reaches every operation; revoking keys is left out, or the fuzzer
         # would revoke its own and meet 401 from then on.
         secret = insert_key(database, name="fuzz-admin", role="admin")
-        settings = Settings(
-            database_url=database.url,
-            cache_ttl=0,
-            rate_limit_writes_per_key=GENEROUS,
-            rate_limit_writes_per_address=GENEROUS,
-            rate_limit_expensive_per_key=GENEROUS,
-            rate_limit_expensive_per_address=GENEROUS,
-        )
+        settings = server_settings(database.url, cache_ttl=0)
         with serve(settings) as server:
             headers = {"Authorization": f"Bearer {secret}"}
             with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as http:

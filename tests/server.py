@@ -56,6 +56,20 @@ def wait_until_healthy(
         time.sleep(0.05)
 
 
+# The suite sends thousands of requests a minute from 127.0.0.1: a test server's rate limits
+# are out of reach unless the test sets its own (tests/test_rate_limits.py does).
+GENEROUS_RATE_LIMITS: dict[str, Any] = {
+    f"rate_limit_{budget}_per_{by}": "1000000/minute"
+    for budget in ("writes", "expensive")
+    for by in ("key", "address")
+}
+
+
+def server_settings(database_url: str, **fields: Any) -> Settings:
+    """Return the settings of a test server on ``database_url``, generous rate limits unless set."""
+    return Settings(database_url=database_url, **(GENEROUS_RATE_LIMITS | fields))
+
+
 @contextmanager
 def serve(settings: Settings) -> Iterator[LiveServer]:
     """Serve the app for ``settings`` until the block ends."""

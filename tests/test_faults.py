@@ -10,12 +10,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from app.config import Settings
 from tests.clusters import Cluster, cluster_unavailable, private_cluster
 from tests.conftest import insert_key, require_backend
 from tests.databases import TestDatabase, fresh_database
 from tests.problems import assert_problem
-from tests.server import serve
+from tests.server import serve, server_settings
 
 FIRST_REVISION = "f86f9a70e72f"  # the initial schema: behind head whatever comes after
 
@@ -95,7 +94,7 @@ def test_a_postgresql_outage_answers_503_with_retry_after_and_200_after(
     database = TestDatabase(backend, url, dsn)
     database.migrate()
     key = insert_key(database, name="outage-editor", role="editor")
-    settings = Settings(database_url=url, cache_ttl=0, cache_bytes=0)
+    settings = server_settings(url, cache_ttl=0, cache_bytes=0)
     with (
         serve(settings) as server,
         httpx.Client(
@@ -136,7 +135,7 @@ def test_readiness_tells_no_schema_from_schema_behind(
     directory = tmp_path_factory.mktemp("ready")
     with (
         fresh_database(backend_name, directory) as database,
-        serve(Settings(database_url=database.url)) as server,
+        serve(server_settings(database.url)) as server,
     ):
         response = httpx.get(f"{server.base_url}/readyz")
         assert_unavailable(response)

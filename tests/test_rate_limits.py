@@ -4,7 +4,6 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -13,22 +12,16 @@ from app.config import Settings
 from tests.conftest import insert_key, skip_unless_ci
 from tests.databases import TestDatabase
 from tests.problems import assert_problem
-from tests.server import LiveServer, serve
+from tests.server import LiveServer, serve, server_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-GENEROUS = "1000000/minute"
 POLICY_ITEM = re.compile(r'"(?P<name>[a-z-]+)";q=(?P<q>\d+);w=(?P<w>\d+)')
 CURRENT_ITEM = re.compile(r'"(?P<name>[a-z-]+)";r=(?P<r>\d+);t=(?P<t>\d+)')
 
 
 def limited(database: TestDatabase, **limits: str) -> Settings:
     """Return settings for the database with the given limits, the others generous."""
-    budgets: dict[str, Any] = {
-        f"rate_limit_{budget}_per_{by}": GENEROUS
-        for budget in ("writes", "expensive")
-        for by in ("key", "address")
-    }
-    return Settings(database_url=database.url, cache_ttl=0, **(budgets | limits))
+    return server_settings(database.url, cache_ttl=0, **limits)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from app.config import Settings
 from app.response_cache import CONTENT_TABLES, ENTRY_OVERHEAD
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study, make_topic
-from tests.server import LiveServer, counting, serve
+from tests.server import LiveServer, counting, serve, server_settings
 
 SLUG = "sitting-switches-your-glutes-off"
 
@@ -20,7 +19,7 @@ SLUG = "sitting-switches-your-glutes-off"
 @pytest.fixture
 def patient_server(clean_database: TestDatabase) -> Iterator[LiveServer]:
     """A second API process on the same database that re-checks the generation every 60 s."""
-    settings = Settings(database_url=clean_database.url, cache_ttl=60)
+    settings = server_settings(clean_database.url, cache_ttl=60)
     with serve(settings) as server:
         yield server
 
@@ -235,7 +234,7 @@ def test_pages_beyond_the_budget_are_dropped_least_recently_used_first(
     clean_database: TestDatabase, editor_key: str
 ) -> None:
     # Room for one page of one claim, not two: the older page goes when the newer is kept.
-    settings = Settings(database_url=clean_database.url, cache_ttl=60, cache_bytes=BUDGET)
+    settings = server_settings(clean_database.url, cache_ttl=60, cache_bytes=BUDGET)
     headers = {"Authorization": f"Bearer {editor_key}"}
     with (
         serve(settings) as server,
@@ -301,7 +300,7 @@ RATIONALE = "The studies found glute activity unchanged in people who sit a lot.
 @pytest.fixture
 def follower(clean_database: TestDatabase) -> Iterator[LiveServer]:
     """A second API process that keeps answers and follows other processes' writes at once."""
-    with serve(Settings(database_url=clean_database.url, cache_ttl=0)) as server:
+    with serve(server_settings(clean_database.url, cache_ttl=0)) as server:
         yield server
 
 
@@ -377,7 +376,7 @@ def test_the_cache_changes_no_byte_of_any_public_answer(
         {"Accept": "text/html", "Accept-Encoding": "identity"},
         {"Host": "api.example"},
     ]
-    settings = Settings(database_url=clean_database.url, cache_bytes=0)
+    settings = server_settings(clean_database.url, cache_bytes=0)
     with (
         serve(settings) as uncached_server,
         httpx.Client(base_url=live_server.base_url) as cached,

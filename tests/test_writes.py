@@ -10,7 +10,7 @@ from app.config import Settings, async_database_url
 from tests.databases import TestDatabase
 from tests.factories import make_claim
 from tests.problems import assert_problem
-from tests.server import LiveServer, counting, serve
+from tests.server import LiveServer, counting, serve, server_settings
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 MISSING_ID = "987654"
@@ -113,7 +113,7 @@ class TestIfMatch:
 
 class TestSettings:
     def test_max_age_comes_from_the_apps_settings(self, clean_database: TestDatabase) -> None:
-        with serve(Settings(database_url=clean_database.url, cache_max_age=5)) as server:
+        with serve(server_settings(clean_database.url, cache_max_age=5)) as server:
             response = httpx.get(f"{server.base_url}/v1/topics")
         assert response.status_code == 200
         assert response.headers["cache-control"] == "public, max-age=5"
@@ -121,7 +121,7 @@ class TestSettings:
     def test_the_url_as_people_write_it_works(self, clean_database: TestDatabase) -> None:
         plain = clean_database.url.replace("+aiosqlite", "").replace("+asyncpg", "")
         assert "+" not in plain.split("://")[0]
-        with serve(Settings(database_url=plain)) as server:
+        with serve(server_settings(plain)) as server:
             assert httpx.get(f"{server.base_url}/readyz").status_code == 200
             assert httpx.get(f"{server.base_url}/v1/claims").status_code == 200
 

@@ -39,7 +39,7 @@ from tests.factories import (
     make_topic,
 )
 from tests.problems import assert_problem
-from tests.server import LiveServer, serve
+from tests.server import LiveServer, serve, server_settings
 
 TABLES = [spec.name for spec in service.TABLES]
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -175,7 +175,7 @@ def target_database(
 @pytest.fixture(scope="module")
 def target_server(target_database: TestDatabase) -> Iterator[LiveServer]:
     """Serve the target database."""
-    with serve(Settings(database_url=target_database.url, max_body_bytes=200_000)) as server:
+    with serve(server_settings(target_database.url, max_body_bytes=200_000)) as server:
         yield server
 
 
@@ -640,7 +640,7 @@ def test_concurrent_exports_on_a_pool_of_one_connection(
 ) -> None:
     # The key check's connection is given back before the export takes its own: two exports
     # at once on one pooled connection (two on PostgreSQL, which may overflow) both finish.
-    settings = Settings(database_url=clean_database.url, db_pool_size=1)
+    settings = server_settings(clean_database.url, db_pool_size=1)
     headers = {"Authorization": f"Bearer {admin_key}"}
     with serve(settings) as server, ThreadPoolExecutor(2) as pool:
 

@@ -8,11 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import Settings
 from tests.conftest import insert_key
 from tests.databases import TestDatabase
 from tests.problems import assert_problem
-from tests.server import LiveServer, serve
+from tests.server import LiveServer, serve, server_settings
 
 RECORDS = 10_000
 CURATORS = 20
@@ -28,8 +27,8 @@ def ris_records(count: int) -> str:
 @pytest.fixture(scope="module")
 def import_server(database: TestDatabase) -> Iterator[LiveServer]:
     """A server that takes a 10,000-record upload (the shared one keeps a small body limit)."""
-    settings = Settings(
-        database_url=database.url,
+    settings = server_settings(
+        database.url,
         max_body_bytes=5_000_000,
         import_max_records=RECORDS,
         cache_ttl=0,
@@ -109,8 +108,8 @@ class TestNoTurnInTime:
         if backend != "sqlite":
             pytest.skip("PostgreSQL writers lock rows, not the database: they take no turns")
         # One batch for the whole upload holds the turn far longer than a writer may wait.
-        settings = Settings(
-            database_url=database.url,
+        settings = server_settings(
+            database.url,
             max_body_bytes=5_000_000,
             import_max_records=RECORDS,
             import_batch_records=RECORDS,

@@ -10,11 +10,10 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from app.config import Settings
 from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study
 from tests.problems import assert_problem
-from tests.server import serve
+from tests.server import serve, server_settings
 from tests.webhooks.receiver import eventually, receiver, start_worker, stop, worker
 
 
@@ -121,7 +120,7 @@ def test_private_targets_are_refused(
     database: TestDatabase, clean_database: TestDatabase, admin_key: str
 ) -> None:
     """Without the setting, a URL that resolves to a non-public address is 422."""
-    settings = Settings(database_url=database.url, webhook_allow_private_targets=False)
+    settings = server_settings(database.url, webhook_allow_private_targets=False)
     with (
         serve(settings) as server,
         httpx.Client(
