@@ -8,13 +8,16 @@ at full speed), and ``schemathesis run`` on its /openapi.json with the phases ex
 coverage, fuzzing and stateful, its time budget ``--seconds`` (fuzzing and stateful repeat
 until it is spent). The checks are those of the bounded run in ``make test`` plus the
 response headers and the ``Allow`` header. Prints the figures of each database; exits
-non-zero if any response was a server error (5xx other than 503). Not collected by pytest:
-the bounded run in ``make test`` is tests/test_openapi_fuzz.py.
+non-zero if any response was a server error (5xx other than 503), and then keeps
+schemathesis' reports (its output and ndjson event stream, per database) under
+``var/fuzz/<time>/`` and prints where. Not collected by pytest: the bounded run in ``make test``
+is tests/test_openapi_fuzz.py.
 """
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +45,7 @@ CHECKS = (
 PHASES = "examples,coverage,fuzzing,stateful"
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 REPO_ROOT = Path(__file__).resolve().parent.parent
+KEPT_REPORTS = REPO_ROOT / "var" / "fuzz"
 # Schemathesis imports this module as its hooks: importing tests.test_openapi_fuzz sends the
 # import's text media types (BibTeX, RIS, MEDLINE) as text.
 HOOKS_ENVIRONMENT = os.environ | {"SCHEMATHESIS_HOOKS": "tests.fuzz", "PYTHONPATH": str(REPO_ROOT)}
@@ -145,6 +149,18 @@ def fuzz(backend: str, *, seconds: int, seed: int, workdir: Path) -> Figures:
     return figures
 
 
+def keep_reports(workdir: Path, results: list[Figures]) -> Path:
+    """Copy each database's schemathesis output and event stream out of ``workdir``."""
+    kept = KEPT_REPORTS / time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime())
+    kept.mkdir(parents=True, exist_ok=True)
+    for figures in results:
+        for suffix in (".log", ".ndjson"):
+            report = workdir / f"{figures.backend}{suffix}"
+            if report.exists():
+                shutil.copy2(report, kept / report.name)
+    return kept
+
+
 def main() -> int:
     """Fuzz each database in turn and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -161,6 +177,8 @@ def main() -> int:
                     return 1
                 continue
             results.append(fuzz(backend, seconds=args.seconds, seed=args.seed, workdir=Path(tmp)))
+        failed_run = any(figures.server_errors or figures.exit_code for figures in results)
+        kept = keep_reports(Path(tmp), results) if failed_run else None
     print("\n| database | seconds | responses | 5xx (not 503) | 503 | 4xx | failed checks |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for figures in results:
@@ -176,7 +194,9 @@ def main() -> int:
     for figures in results:
         for example in figures.examples:
             print(f"{figures.backend}: {example}")
-    return 1 if any(figures.server_errors or figures.exit_code for figures in results) else 0
+    if kept is not None:
+        print(f"\nschemathesis' reports kept in {kept}")
+    return 1 if failed_run else 0
 
 
 if __name__ == "__main__":
