@@ -11,6 +11,7 @@ rendered entry gets (``_PERIOD_AFTER_MARK``).
 
 import contextvars
 import datetime
+import hashlib
 import json
 import re
 import threading
@@ -20,6 +21,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, assert_never
 
+import orjson
 import rispy
 from bibtexparser.entrypoint import write_string
 from bibtexparser.library import Library
@@ -86,7 +88,7 @@ MEDIA_TYPES: dict[CitationFormat, str] = {
     CitationFormat.csl_json: "application/vnd.citationstyles.csl+json",
 }
 
-_TEXT_FORMATS = frozenset({CitationFormat.apa, CitationFormat.vancouver})
+TEXT_FORMATS = frozenset({CitationFormat.apa, CitationFormat.vancouver})
 # Blog posts and web pages name their site or blog as the container, not as a publisher.
 _WEB_TYPES = frozenset({PublicationType.blog_post, PublicationType.web_page})
 _JOURNAL_TYPES = frozenset({PublicationType.journal_article, PublicationType.review_article})
@@ -99,44 +101,42 @@ def render(studies: Sequence[CitableStudy], fmt: CitationFormat) -> str:
     and in its own alphabetical order (APA 7, 9.44), Vancouver numbered from 1 in the order
     given (the order of citation). A study given twice is cited once, in every format.
     """
-    distinct = _distinct(studies)
+    unique = distinct(studies)
     match fmt:
-        case CitationFormat.apa:
-            return "".join(f"{entry}\n" for entry in _render_entries(distinct, fmt, sort=True))
-        case CitationFormat.vancouver:
-            entries = _render_entries(distinct, fmt)
-            return "".join(f"{number}. {entry}\n" for number, entry in enumerate(entries, 1))
+        case CitationFormat.apa | CitationFormat.vancouver:
+            return join_entries(render_entries(unique, fmt), fmt)
         case CitationFormat.bibtex:
-            return _render_bibtex(distinct)
+            return _render_bibtex(unique)
         case CitationFormat.ris:
-            return _render_ris(distinct)
+            return _render_ris(unique)
         case CitationFormat.csl_json:
-            return json.dumps(to_csl_json(distinct), ensure_ascii=False, indent=2)
+            return json.dumps(to_csl_json(unique), ensure_ascii=False, indent=2)
         case _:
             assert_never(fmt)
 
 
 def render_one(study: CitableStudy, fmt: CitationFormat) -> str:
     """Render one study's citation: APA and Vancouver as one unnumbered line, without a newline."""
-    if fmt in _TEXT_FORMATS:
-        return _render_entries([study], fmt)[0]
+    if fmt in TEXT_FORMATS:
+        (entry,) = render_entries([study], fmt)
+        return entry.text
     return render([study], fmt)
 
 
 def to_csl_json(studies: Sequence[CitableStudy]) -> list[dict[str, object]]:
     """Return the studies as CSL-JSON items, in the order given."""
-    return [_csl_item(study) for study in _distinct(studies)]
+    return [_csl_item(study) for study in distinct(studies)]
 
 
-def _distinct(studies: Sequence[CitableStudy]) -> list[CitableStudy]:
+def distinct(studies: Sequence[CitableStudy]) -> list[CitableStudy]:
     """Return the studies without repeats of an id, first occurrence first."""
     seen: set[int] = set()
-    distinct: list[CitableStudy] = []
+    first: list[CitableStudy] = []
     for study in studies:
         if study.id not in seen:
             seen.add(study.id)
-            distinct.append(study)
-    return distinct
+            first.append(study)
+    return first
 
 
 def _single_line(value: str | None) -> str | None:
@@ -362,6 +362,26 @@ class _Date(model.Date):  # type: ignore[misc]  # citeproc-py is untyped
         return super().join(strings, default_delimiter)
 
 
+# The context under which _Key gives the keys kept with each RenderedEntry, rendering none.
+_KEPT_KEYS = object()
+
+
+class _Key(model.Key):  # type: ignore[misc]  # citeproc-py is untyped
+    """cs:key that, in a sort of kept entries, gives each entry's kept key.
+
+    citeproc-py's cs:sort compares the keys its cs:key children give, with rules of its own
+    (missing keys last, numbers as numbers); sorting kept entries through it keeps a list in
+    the order a whole-list render gives, without rendering a key twice.
+    """
+
+    position: int  # among its cs:sort's keys
+
+    def sort_keys(self, items: Any, context: Any) -> Any:
+        if context is _KEPT_KEYS:
+            return [entry.sort_keys[self.position] for entry in items]
+        return super().sort_keys(items, context)
+
+
 class _CitationStyle(CitationStylesStyle):  # type: ignore[misc]  # citeproc-py is untyped
     """A CSL style parsed once with the element classes above, rendered under its lock.
 
@@ -381,7 +401,7 @@ class _CitationStyle(CitationStylesStyle):  # type: ignore[misc]  # citeproc-py 
                 for cls in model.CitationStylesElement.__subclasses__()
             }
         )
-        namespace.update({"date": _Date, "substitute": _Substitute, "text": _Text})
+        namespace.update({"date": _Date, "key": _Key, "substitute": _Substitute, "text": _Text})
         self.parser = etree.XMLParser(
             remove_comments=True, encoding="UTF-8", no_network=True, resolve_entities=False
         )
@@ -393,6 +413,10 @@ class _CitationStyle(CitationStylesStyle):  # type: ignore[misc]  # citeproc-py 
             macro.get("name"): macro for macro in self.root.iterfind(f"{{{_CSL_NAMESPACE}}}macro")
         }
         _drop_number_field(self.root)
+        self.sort = self.root.bibliography.find(f"{{{_CSL_NAMESPACE}}}sort")
+        self.sort_keys: list[_Key] = [] if self.sort is None else list(self.sort)
+        for position, key in enumerate(self.sort_keys):
+            key.position = position
         # lxml drops an element's Python object, and the state kept on it, when nothing refers
         # to it; holding them all keeps citeproc-py's state and the caches above.
         self.elements = list(self.root.iter())
@@ -420,11 +444,34 @@ def _csl_style(fmt: CitationFormat) -> _CitationStyle:
     return _CitationStyle(_CSL_FILES[fmt])
 
 
-def _render_entries(
-    studies: Sequence[CitableStudy], fmt: CitationFormat, *, sort: bool = False
-) -> list[str]:
-    """Render one unnumbered line per study with the format's CSL style: in the order given,
-    or with ``sort`` in the style's own bibliography order (APA: authors, year, title)."""
+@dataclass(frozen=True, slots=True)
+class RenderedEntry:
+    """One study's line in a text format, and its keys in the style's bibliography sort."""
+
+    text: str
+    sort_keys: tuple[Any, ...]  # citeproc-py's values, one a cs:key; empty for an unsorted style
+
+
+def entry_key(study: CitableStudy, fmt: CitationFormat) -> bytes:
+    """Return a digest of everything a study's entry in a text format is rendered from.
+
+    An entry depends on its study's CSL-JSON item alone (citeproc-py disambiguates nothing
+    across a list, and render() numbers Vancouver lists itself), so equal digests mean equal
+    entries, and an edit of the study or of its authors gives a new digest.
+    """
+    digest = hashlib.blake2b(fmt.encode(), digest_size=16)
+    digest.update(orjson.dumps(_csl_item(study), option=orjson.OPT_SORT_KEYS))
+    return digest.digest()
+
+
+def load_styles() -> None:
+    """Parse the CSL styles of every text format now rather than on first use."""
+    for fmt in TEXT_FORMATS:
+        _csl_style(fmt)
+
+
+def render_entries(studies: Sequence[CitableStudy], fmt: CitationFormat) -> list[RenderedEntry]:
+    """Render one entry per study with the format's CSL style, in the order given."""
     items = [_csl_item(study) for study in studies]
     style = _csl_style(fmt)
     with style.lock:
@@ -432,12 +479,26 @@ def _render_entries(
         bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
         for item in items:
             bibliography.register(Citation([CitationItem(item["id"])]))
-        if sort:
-            bibliography.sort()
-        entries = [str(entry) for entry in bibliography.bibliography()]
-    if len(entries) != len(items):
-        raise RuntimeError(f"{fmt} rendered {len(entries)} entries for {len(items)} studies")
-    return [_PERIOD_AFTER_MARK.sub("", entry) for entry in entries]
+        layout = style.root.bibliography.layout
+        # What citeproc-py's own bibliography sort computes for each item, kept with the entry.
+        keys = [key.sort_keys(bibliography.items, layout) for key in style.sort_keys]
+        texts = [str(text) for text in bibliography.bibliography()]
+    if len(texts) != len(items):
+        raise RuntimeError(f"{fmt} rendered {len(texts)} entries for {len(items)} studies")
+    return [
+        RenderedEntry(_PERIOD_AFTER_MARK.sub("", text), tuple(key[i] for key in keys))
+        for i, text in enumerate(texts)
+    ]
+
+
+def join_entries(entries: Sequence[RenderedEntry], fmt: CitationFormat) -> str:
+    """Join a list's entries, one a line: APA in its own order (authors, year, title),
+    unnumbered (APA 7, 9.44); Vancouver numbered from 1 in the order given."""
+    if fmt is CitationFormat.vancouver:
+        return "".join(f"{number}. {entry.text}\n" for number, entry in enumerate(entries, 1))
+    style = _csl_style(fmt)
+    ordered = style.sort.sort(list(entries), _KEPT_KEYS) if style.sort is not None else entries
+    return "".join(f"{entry.text}\n" for entry in ordered)
 
 
 # --- BibTeX ---------------------------------------------------------------------------------

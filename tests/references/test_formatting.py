@@ -17,13 +17,19 @@ from bibtexparser.middlewares import (
     SplitNameParts,
 )
 from bibtexparser.middlewares.names import NameParts
+from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+from citeproc.source.json import CiteProcJSON
 
+from app.references import formatting
 from app.references.formatting import (
     MEDIA_TYPES,
     CitableAuthor,
     CitableStudy,
     CitationFormat,
+    entry_key,
+    join_entries,
     render,
+    render_entries,
     render_one,
     to_csl_json,
 )
@@ -307,6 +313,63 @@ class TestRenderList:
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(lambda s: render(s, CitationFormat.apa), lists * 10))
         assert results == expected * 10
+
+
+def whole_list(studies: list[CitableStudy], fmt: CitationFormat) -> list[str]:
+    """Render the studies as one citeproc-py bibliography, sorted by the style, as a list was
+    rendered before entries were kept: the reference that kept entries must equal."""
+    items = [formatting._csl_item(study) for study in studies]
+    style = formatting._csl_style(fmt)
+    with style.lock:
+        bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+        for item in items:
+            bibliography.register(Citation([CitationItem(item["id"])]))
+        if fmt is CitationFormat.apa:
+            bibliography.sort()
+        return [
+            formatting._PERIOD_AFTER_MARK.sub("", str(entry))
+            for entry in bibliography.bibliography()
+        ]
+
+
+# Same authors and years, authorless works, particles, organisations, missing years and pages.
+VARIED = [
+    study(id=40, bibtex_key="a", year=2011, title="Zebras run"),
+    study(id=41, bibtex_key="b", year=2011, title="aardvarks dig"),
+    study(id=42, bibtex_key="c", year=None, title="Undated"),
+    replace(FACT_SHEET, id=43, bibtex_key="d"),
+    replace(FACT_SHEET, id=44, bibtex_key="e", title="Back pain", year=2011),
+    replace(TRICKY, id=45, bibtex_key="f"),
+    replace(TRICKY, id=46, bibtex_key="g", authors=(CitableAuthor("Berg", "Jan", "van der"),)),
+    replace(QUESTION, id=47, bibtex_key="h", authors=(CitableAuthor("WHO", None, literal=True),)),
+    replace(BLOG, id=48, bibtex_key="i"),
+    replace(QUESTION, id=49, bibtex_key="j", pages="664628", year=2011),
+    study(id=50, bibtex_key="k", authors=(CitableAuthor("Darlow", "Bronwyn"),), year=2011),
+    study(id=51, bibtex_key="l", year=2013, volume="2"),
+    study(id=52, bibtex_key="m", year=2013, volume="10"),
+]
+
+
+class TestKeptEntries:
+    @pytest.mark.parametrize("fmt", [CitationFormat.apa, CitationFormat.vancouver])
+    def test_entries_rendered_one_by_one_join_as_the_whole_list(self, fmt: CitationFormat) -> None:
+        for order in (VARIED, VARIED[::-1], VARIED[5:] + VARIED[:5]):
+            alone = [render_entries([one], fmt)[0] for one in order]
+            lines = join_entries(alone, fmt).splitlines()
+            if fmt is CitationFormat.vancouver:
+                lines = [line.split(". ", 1)[1] for line in lines]
+            assert lines == whole_list(order, fmt)
+            assert render(order, fmt) == join_entries(alone, fmt)
+
+    def test_key_changes_with_the_study_its_authors_and_the_format(self) -> None:
+        key = entry_key(DARLOW, CitationFormat.apa)
+        assert entry_key(replace(DARLOW), CitationFormat.apa) == key
+        assert entry_key(DARLOW, CitationFormat.vancouver) != key
+        assert entry_key(study(title="Another title"), CitationFormat.apa) != key
+        renamed = (CitableAuthor("Darlow", "Ben"), *DARLOW.authors[1:])
+        assert entry_key(study(authors=renamed), CitationFormat.apa) != key
+        particle = (replace(DARLOW.authors[0], non_dropping_particle="de"), *DARLOW.authors[1:])
+        assert entry_key(study(authors=particle), CitationFormat.apa) != key
 
 
 class TestRenderBibtex:
