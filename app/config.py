@@ -165,6 +165,18 @@ class Settings(BaseSettings):
         description="Records an HTTP import commits in each of its transactions; other "
         "writers take their turns between them.",
     )
+    citation_entries: int = Field(
+        default=10_000,
+        ge=0,
+        description="APA and Vancouver entries a process keeps once rendered, each under a "
+        "digest of its study and authors, so an edit renders its study afresh; the least "
+        "recently used go first (0: every list renders every entry).",
+    )
+    citation_worker: bool = Field(
+        default=True,
+        description="Render APA and Vancouver entries in a worker process started on first "
+        "use (`false`: in a thread of the serving process, which holds its GIL meanwhile).",
+    )
     log_level: str = Field(default="info", description="Log level of the server.")
 
     @field_validator(

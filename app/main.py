@@ -26,6 +26,7 @@ from app.meta.docs import router as docs_router
 from app.meta.router import router as meta_router
 from app.middleware import BodySizeLimit, UnexpectedErrors
 from app.rate_limits import SEARCHES, RateLimiter, RateLimits
+from app.references.renderer import CitationRenderer
 from app.references.router import router as references_router
 from app.references.schemas import DOCUMENT_SCHEMAS
 from app.response_cache import ResponseCache, ResponseCacheLayer, follow_writes
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.citations.close()
             await app.state.database.dispose()
 
     app = FastAPI(
@@ -102,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.responses = ResponseCache(ttl=settings.cache_ttl, max_bytes=settings.cache_bytes)
+    app.state.citations = CitationRenderer(
+        kept_entries=settings.citation_entries, worker=settings.citation_worker
+    )
     install_error_handlers(app)
     for router in (
         claims_router,

@@ -7,6 +7,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.factcheck import service
 from app.http_cache import conditional_response
+from app.references.dependencies import CitationsDep
 
 router = APIRouter(tags=["claims"])
 
@@ -26,7 +27,9 @@ HTML_MEDIA_TYPE = "text/html; charset=utf-8"
         **problem_responses(404, 422),
     },
 )
-async def page(claim: ValidClaim, request: Request, session: SessionDep) -> Response:
+async def page(
+    claim: ValidClaim, request: Request, session: SessionDep, renderer: CitationsDep
+) -> Response:
     """Render the claim's fact-check page for people and search engines (no JavaScript)."""
     settings = request.app.state.settings
     found = await service.get(
@@ -34,6 +37,7 @@ async def page(claim: ValidClaim, request: Request, session: SessionDep) -> Resp
         claim=claim,
         base_url=settings.public_base_url.rstrip("/"),
         organization=settings.organization_name,
+        renderer=renderer,
     )
     body = service.render(found).encode()
     return conditional_response(request, body, media_type=HTML_MEDIA_TYPE)

@@ -14,6 +14,7 @@ from app.encoding import dumps
 from app.models import Claim, Evidence, Source, SourceAppearance, Study
 from app.references import service as reference_service
 from app.references.formatting import CitationFormat
+from app.references.renderer import CitationRenderer
 from app.verdicts import service as verdict_service
 from app.verdicts.schemas import VerdictRead
 from app.vocabularies import RATING_LABELS, words
@@ -75,7 +76,12 @@ async def _appearances(session: AsyncSession, claim: Claim) -> list[Appearance]:
 
 
 async def get(
-    session: AsyncSession, *, claim: Claim, base_url: str, organization: str
+    session: AsyncSession,
+    *,
+    claim: Claim,
+    base_url: str,
+    organization: str,
+    renderer: CitationRenderer,
 ) -> FactCheck:
     """Gather a claim's verdict, assessment, evidence, references, sources and ClaimReview."""
     verdict = (await verdict_service.current_for(session, claim_ids=[claim.id])).get(claim.id)
@@ -83,7 +89,7 @@ async def get(
     studies = [study for _evidence, study in evidence]
     # One APA entry a study, listed as APA lists references: alphabetically, unnumbered (the
     # entry starts with the authors' or, without them, the title's words).
-    entries = await reference_service.citations(studies, CitationFormat.apa)
+    entries = await reference_service.citations(studies, CitationFormat.apa, renderer=renderer)
     references = sorted(zip(entries, studies, strict=True), key=lambda pair: pair[0].casefold())
     review = None
     if verdict is not None:

@@ -12,6 +12,7 @@ from app.http_cache import conditional_response
 from app.negotiation import Offer, negotiate
 from app.params import StudyIdPath
 from app.references import service
+from app.references.dependencies import CitationsDep
 from app.references.formatting import MEDIA_TYPES, CitationFormat
 from app.studies import service as study_service
 
@@ -105,13 +106,14 @@ async def claim_references(
     claim: ValidClaimAlone,
     request: Request,
     session: SessionDep,
+    renderer: CitationsDep,
     fmt: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
     """Cite every study behind a claim, ready to paste: APA alphabetical, Vancouver numbered
     in citation order (the evidence order, strongest design first)."""
     chosen, media_type = choose_format(fmt, accept)
-    body = await service.reference_list(session, claim=claim, fmt=chosen)
+    body = await service.reference_list(session, claim=claim, fmt=chosen, renderer=renderer)
     return conditional_response(
         request, body.encode(), media_type=media_type, headers={"Vary": "Accept"}
     )
@@ -127,13 +129,14 @@ async def study_citation(
     study: StudyIdPath,
     request: Request,
     session: SessionDep,
+    renderer: CitationsDep,
     fmt: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
     """Cite one study in APA, Vancouver, BibTeX, RIS or CSL-JSON."""
     chosen, media_type = choose_format(fmt, accept)
     found = await study_service.get(session, study_id=study)
-    (body,) = await service.citations([found], chosen)
+    (body,) = await service.citations([found], chosen, renderer=renderer)
     return conditional_response(
         request, body.encode(), media_type=media_type, headers={"Vary": "Accept"}
     )

@@ -1,23 +1,16 @@
 """Reference lists, single citations and ClaimReview documents, from stored studies."""
 
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
-import anyio
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.errors import NotFound
 from app.models import Claim, Evidence, Source, Study, Verdict
-from app.references.formatting import (
-    CitableAuthor,
-    CitableStudy,
-    CitationFormat,
-    render,
-    render_one,
-)
+from app.references.formatting import CitableAuthor, CitableStudy, CitationFormat
+from app.references.renderer import CitationRenderer
 from app.review import service as review_service
 from app.sources import service as source_service
 from app.studies import service as study_service
@@ -83,20 +76,19 @@ async def studies_behind(session: AsyncSession, *, claim: Claim) -> list[Study]:
     return list((await session.execute(linked_studies(claim, Study))).scalars())
 
 
-async def reference_list(session: AsyncSession, *, claim: Claim, fmt: CitationFormat) -> str:
+async def reference_list(
+    session: AsyncSession, *, claim: Claim, fmt: CitationFormat, renderer: CitationRenderer
+) -> str:
     """Render the reference list of a claim's studies, cited in the evidence order."""
     studies = [citable(study) for study in await studies_behind(session, claim=claim)]
-    return await anyio.to_thread.run_sync(render, studies, fmt)
+    return await renderer.reference_list(studies, fmt)
 
 
-async def citations(studies: Sequence[Study], fmt: CitationFormat) -> list[str]:
+async def citations(
+    studies: Sequence[Study], fmt: CitationFormat, *, renderer: CitationRenderer
+) -> list[str]:
     """Render each study's citation, one line each, in the order given."""
-    citable_studies = [citable(study) for study in studies]
-    return await anyio.to_thread.run_sync(partial(_render_each, citable_studies, fmt))
-
-
-def _render_each(studies: Sequence[CitableStudy], fmt: CitationFormat) -> list[str]:
-    return [render_one(study, fmt) for study in studies]
+    return await renderer.citations([citable(study) for study in studies], fmt)
 
 
 def _people(authors: list[dict[str, Any]]) -> list[dict[str, Any]]:

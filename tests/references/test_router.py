@@ -160,6 +160,79 @@ class TestReferenceList:
         assert_problem(client.get("/v1/claims/nope/references"), 404)
 
 
+class TestKeptEntries:
+    """Entries are kept once rendered; an edit of a study or of its authors renders it again."""
+
+    def test_list_is_the_same_when_read_again(
+        self, client: httpx.Client, claim_with_studies: list[dict[str, Any]]
+    ) -> None:
+        for fmt in ("apa", "vancouver"):
+            first = references(client, fmt).text
+            assert references(client, fmt).text == first
+
+    def test_title_edit_shows_and_the_other_entries_stay(
+        self, editor: httpx.Client, client: httpx.Client, claim_with_studies: list[dict[str, Any]]
+    ) -> None:
+        apa_before = references(client, "apa").text.splitlines()
+        vancouver_before = references(client, "vancouver").text.splitlines()
+        darlow = claim_with_studies[0]
+        edited = editor.patch(
+            f"/v1/studies/{darlow['id']}", json={"title": "What clinicians say about back pain"}
+        )
+        assert edited.status_code == 200, edited.text
+        apa_after = references(client, "apa").text.splitlines()
+        assert apa_after == [
+            apa_before[0],
+            "Darlow, B., & Dowell, A. (2013). What clinicians say about back pain. Annals of "
+            "Family Medicine. https://doi.org/10.1370/afm.1518",
+            *apa_before[2:],
+        ]
+        vancouver_after = references(client, "vancouver").text.splitlines()
+        assert vancouver_after == [
+            vancouver_before[0],
+            "2. Darlow B, Dowell A. What clinicians say about back pain. Annals of Family "
+            "Medicine. 2013. doi:10.1370/afm.1518",
+            *vancouver_before[2:],
+        ]
+
+    def test_author_change_moves_the_entry_and_leaves_no_trace_of_the_old_name(
+        self, editor: httpx.Client, client: httpx.Client, claim_with_studies: list[dict[str, Any]]
+    ) -> None:
+        apa_before = references(client, "apa").text.splitlines()
+        darlow = claim_with_studies[0]
+        edited = editor.patch(
+            f"/v1/studies/{darlow['id']}", json={"authors": [{"family": "Zorn", "given": "Ida"}]}
+        )
+        assert edited.status_code == 200, edited.text
+        apa_after = references(client, "apa").text.splitlines()
+        assert "Darlow" not in "".join(apa_after)
+        # APA orders by the first author: Zorn now comes last.
+        assert apa_after == [
+            apa_before[0],
+            *apa_before[2:],
+            "Zorn, I. (2013). The enduring impact of what clinicians say to people with low "
+            "back pain. Annals of Family Medicine. https://doi.org/10.1370/afm.1518",
+        ]
+        citation = client.get(f"/v1/studies/{darlow['id']}/citation", params={"format": "apa"})
+        assert citation.text == apa_after[-1]
+
+    def test_same_author_and_year_are_ordered_by_title(
+        self, editor: httpx.Client, client: httpx.Client
+    ) -> None:
+        make_claim(editor, "Sitting switches your glutes off")
+        arab = {**STUDY_PMID_ONLY, "authors": [{"family": "Arab", "given": "Amir M"}]}
+        for title, pmid in (("Zygomatic findings", "21838926"), ("Activity of gluteus", None)):
+            study = make_study(editor, **{**arab, "title": title, "pmid": pmid})
+            link(editor, SLUG, study["id"], "mentions")
+        lines = references(client, "apa").text.splitlines()
+        # Ordered by title within the same author and year. citeproc-py adds no year suffix
+        # (2011a, 2011b), kept entries or not: each entry is what a whole-list render gives.
+        assert lines == [
+            "Arab, A. M. (2011). Activity of gluteus.",
+            "Arab, A. M. (2011). Zygomatic findings.",
+        ]
+
+
 class TestCitation:
     def test_one_study_in_each_format(self, editor: httpx.Client, client: httpx.Client) -> None:
         study = make_study(editor, **STUDY_DARLOW)
