@@ -170,7 +170,9 @@ class ClaimIndex:
                 return word[start:]
         for end in range(len(word), max(COMPOUND_LETTERS, len(word) - COMPOUND_STEM_CUT) - 1, -1):
             known = [
-                compound for compound in self.word_ends.get(word[:end], ()) if self.postings[compound]
+                compound
+                for compound in self.word_ends.get(word[:end], ())
+                if self.postings[compound]
             ]
             if known:
                 return min(known, key=lambda compound: (len(compound), compound))

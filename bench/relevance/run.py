@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.relevance.run            # both question sets, prints a table
     .venv/bin/python -m bench.relevance.run --duplicates   # also the near-duplicate rule
+                                                          # (bench/relevance/duplicates.py)
 
 Builds a throw-away SQLite database at the newest schema, adds the seed claims (statements,
 aliases, summaries) and HealthFC's 750 claims (statement: the English claim; summary: the
@@ -16,13 +17,11 @@ ambiguous); the rest are the claims as the file has them.
 import argparse
 import asyncio
 import csv
-import json
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import sqlalchemy as sa
 import yaml
 from alembic import command
@@ -33,7 +32,7 @@ from app.meta.service import alembic_config
 from app.models import Claim
 from app.semantic import index as semantic_index
 from app.semantic import service as semantic_service
-from app.semantic import similar
+from bench.relevance import duplicates
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -177,46 +176,6 @@ def database(directory: Path, name: str) -> str:
     return url
 
 
-def duplicates() -> dict[str, object]:
-    """Measure the near-duplicate rule: conflicts among distinct claims, paraphrases caught."""
-    model = semantic_service.embedder()
-    sets: dict[str, list[str]] = {"HealthFC": [item.statement for item in healthfc_items()]}
-    seen: set[str] = set()
-    covid = []
-    for line in (SHARED / "check-covid" / "Check-COVID_all.json").read_text().splitlines():
-        if line.strip():
-            claim = " ".join(json.loads(line)["claim"].split())
-            if claim.casefold().rstrip(".") not in seen:
-                seen.add(claim.casefold().rstrip("."))
-                covid.append(claim)
-    sets["Check-COVID"] = covid
-    report: dict[str, object] = {"cosine": similar.SIMILAR_COSINE}
-    for name, claims in sets.items():
-        vectors = model.embed(claims)
-        cosines = vectors @ vectors.T
-        upper = np.triu_indices(len(claims), 1)
-        close = np.flatnonzero(cosines[upper] >= similar.SIMILAR_COSINE)
-        conflicts = sum(
-            similar.same_claim(claims[upper[0][k]], claims[upper[1][k]], float(cosines[upper][k]))
-            or similar.same_claim(
-                claims[upper[1][k]], claims[upper[0][k]], float(cosines[upper][k])
-            )
-            for k in close
-        )
-        report[name] = {
-            "distinct claims": len(claims),
-            "pairs at or above the cosine": len(close),
-            "conflicts (rule)": int(conflicts),
-        }
-    pairs = yaml.safe_load((HERE / "paraphrases.yaml").read_text(encoding="utf-8"))
-    caught = 0
-    for first, second in pairs:
-        vectors = model.embed([first, second])
-        caught += similar.same_claim(first, second, float(vectors[0] @ vectors[1]))
-    report["paraphrases caught"] = f"{caught} of {len(pairs)}"
-    return report
-
-
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -239,7 +198,8 @@ def main() -> None:
                     f"{figures['hit@5']:.3f} | {figures['MRR']:.3f} |"
                 )
     if arguments.duplicates and (SHARED / "check-covid").is_dir():
-        print(json.dumps(duplicates(), indent=2))
+        print()
+        duplicates.report(pairs=False)
 
 
 if __name__ == "__main__":

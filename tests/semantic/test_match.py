@@ -73,6 +73,18 @@ class TestSimilarOnCreate:
         assert body["similar"][0]["statement"] == OTHERS[3]
         assert body["existing"] == existing
 
+    def test_the_same_words_in_another_order_or_inflection_are_409(
+        self, editor: httpx.Client
+    ) -> None:
+        slugs = seed_claims(editor)
+        body = assert_problem(
+            editor.post(
+                "/v1/claims", json={"statement": "Sitting for hours every day switches off glutes"}
+            ),
+            409,
+        )
+        assert body["existing"] == f"/v1/claims/{slugs[HEADLINE]}"
+
     def test_allow_similar_adds_it_anyway(self, editor: httpx.Client) -> None:
         seed_claims(editor)
         response = editor.post(
@@ -87,7 +99,10 @@ class TestSimilarOnCreate:
         for statement in (
             "Sitting for hours every day does not switch your glutes off",
             "Sitting for hours every day switches your hamstrings off",
+            "Sitting for hours every day switches children's glutes off",
+            "Sitting for 8 hours every day switches your glutes off",
             "Hip thrusts work your glutes less than squats",
+            "Squats work your glutes harder than hip thrusts",
         ):
             assert editor.post("/v1/claims", json={"statement": statement}).status_code == 201
 
@@ -117,7 +132,8 @@ class TestWordShare:
     def test_a_word_found_nowhere_counts_as_its_compound_for_less(self) -> None:
         index = ClaimIndex(2, "test")
         one = np.array([[1.0, 0.0]], dtype=np.float32)
-        index.put(1, one, frozenset(stems("Hip osteoarthritis switches off your glutes")), frozenset())
+        hip = "Hip osteoarthritis switches off your glutes"
+        index.put(1, one, frozenset(stems(hip)), frozenset())
         index.put(2, one, frozenset(stems("Activation drills wake up your glutes")), frozenset())
         _, _, part, _ = index.scores(one[0], stems("arthritis"))
         _, _, whole, _ = index.scores(one[0], stems("reactivate"))
