@@ -15,13 +15,14 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from fastapi import Query, Request
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Row, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.errors import InvalidInput
+from app.http_cache import model_response
 
 T = TypeVar("T")
 
@@ -177,9 +178,22 @@ async def paginate(
     return rows, next_cursor
 
 
-def link_header(request: Request, next_cursor: str | None) -> dict[str, str]:
-    """Return the ``Link: <…>; rel="next"`` header of a page, if there is a next page."""
+def link_header(
+    request: Request, next_cursor: str | None, *, param: str = "cursor"
+) -> dict[str, str]:
+    """Return the ``Link: <…>; rel="next"`` header of a page, if there is a next page.
+
+    The next page's URL is this one with ``param`` (the change feed's is ``after``) set to
+    ``next_cursor``.
+    """
     if next_cursor is None:
         return {}
-    url = request.url.include_query_params(cursor=next_cursor)
+    url = request.url.include_query_params(**{param: next_cursor})
     return {"Link": f'<{url}>; rel="next"'}
+
+
+def page_response(request: Request, page: Page[Any], *, public: bool = True) -> Response:
+    """Answer a page of a list conditionally, with the ``Link`` header of its next page."""
+    return model_response(
+        request, page, public=public, headers=link_header(request, page.next_cursor)
+    )

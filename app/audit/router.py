@@ -9,9 +9,8 @@ from app.audit.schemas import AuditRead
 from app.auth.dependencies import CurrentAdmin
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response
 from app.inputs import Instant
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import MAX_ID
 
 router = APIRouter(prefix="/v1/audit", tags=["admin"])
@@ -53,4 +52,4 @@ async def list_audit(
         cursor=cursor,
     )
     page = Page[AuditRead](items=list(items), next_cursor=next_cursor)
-    return model_response(request, page, public=False, headers=link_header(request, next_cursor))
+    return page_response(request, page, public=False)

@@ -7,8 +7,8 @@ from app.auth.dependencies import CurrentAdmin
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.http_cache import write_response
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import KeyIdPath
 
 router = APIRouter(prefix="/v1/api-keys", tags=["admin"])
@@ -47,7 +47,7 @@ async def list_api_keys(
     """List keys, oldest first, with their names, roles and revocation times; never secrets."""
     items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
     page = Page[ApiKeyRead](items=list(items), next_cursor=next_cursor)
-    return model_response(request, page, public=False, headers=link_header(request, next_cursor))
+    return page_response(request, page, public=False)
 
 
 @router.delete(

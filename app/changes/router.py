@@ -9,7 +9,7 @@ from app.changes.schemas import ChangePage
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response
-from app.pagination import LimitQuery
+from app.pagination import LimitQuery, link_header
 
 router = APIRouter(prefix="/v1/changes", tags=["meta"])
 
@@ -50,11 +50,8 @@ async def list_changes(
     (the database was restored), answers 410: re-read the content, then follow the feed again.
     """
     items, next_cursor = await service.list(session, after=after, limit=limit)
-    headers = {}
-    if next_cursor is not None:
-        url = request.url.include_query_params(after=next_cursor)
-        headers["Link"] = f'<{url}>; rel="next"'
-    else:
+    headers = link_header(request, next_cursor, param="after")
+    if next_cursor is None:
         # The newest page grows with the next commit: let caches keep it only if they ask first.
         headers["Cache-Control"] = "public, no-cache"
     page = ChangePage(items=list(items), next_cursor=next_cursor)

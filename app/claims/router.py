@@ -11,7 +11,7 @@ from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, MatchRequest
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import conditional_response, model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import ClaimPath
 from app.response_cache import ScopedByEntities
 from app.vocabularies import Certainty, Rating
@@ -74,7 +74,7 @@ async def list_(
         needs_review=needs_review,
     )
     page = Page[ClaimRead](items=items, next_cursor=next_cursor)
-    return model_response(request, page, headers=link_header(request, next_cursor))
+    return page_response(request, page)
 
 
 @router.post(

@@ -12,7 +12,7 @@ from app.evidence import service
 from app.evidence.dependencies import EvidenceEdit
 from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceUpdate
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import EvidenceIdPath
 from app.response_cache import ScopedByEntities
 from app.vocabularies import Stance
@@ -40,7 +40,7 @@ async def list_for_claim(
         session, claim=claim, stances=stance or [], limit=limit, cursor=cursor
     )
     page = Page[EvidenceRead](items=items, next_cursor=next_cursor)
-    return model_response(request, page, headers=link_header(request, next_cursor))
+    return page_response(request, page)
 
 
 @router.post(

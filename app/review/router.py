@@ -8,8 +8,7 @@ from app.claims import service as claim_service
 from app.claims.schemas import ClaimRead
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.http_cache import model_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.vocabularies import ReviewReasonKind
 
 router = APIRouter(tags=["claims"])
@@ -43,4 +42,4 @@ async def list_queue(
         session, reasons=reason or [], limit=limit, cursor=cursor
     )
     page = Page[ClaimRead](items=items, next_cursor=next_cursor)
-    return model_response(request, page, headers=link_header(request, next_cursor))
+    return page_response(request, page)

@@ -11,7 +11,7 @@ from app.db import SessionDep
 from app.errors import InvalidInput, UnsupportedMediaType, problem_responses
 from app.http_cache import model_response, write_response
 from app.imports.dependencies import import_text
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import MAX_ID, SourceIdPath
 from app.sources import service
 from app.sources.dependencies import SourceEdit
@@ -49,7 +49,7 @@ async def list_(
         session, claim=found_claim, study_id=study, limit=limit, cursor=cursor
     )
     page = Page[SourceRead](items=items, next_cursor=next_cursor)
-    return model_response(request, page, headers=link_header(request, next_cursor))
+    return page_response(request, page)
 
 
 CHECK_EXAMPLE = """Darlow et al. (2013) documented how clinician language shapes beliefs.

@@ -8,7 +8,7 @@ from app.auth.dependencies import CurrentEditor
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import StudyIdPath
 from app.response_cache import ScopedByEntities
 from app.studies import service
@@ -63,7 +63,7 @@ async def list_(
         cursor=cursor,
     )
     page = Page[StudyRead](items=items, next_cursor=next_cursor)
-    return model_response(request, page, headers=link_header(request, next_cursor))
+    return page_response(request, page)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from app.auth.dependencies import CurrentEditor
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import TopicPath
 from app.topics import service
 from app.topics.dependencies import TopicEdit
@@ -27,7 +27,7 @@ async def list_(
     """List topics by name, each with the number of claims it tags."""
     items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
     page = Page[TopicRead](items=items, next_cursor=next_cursor)
-    return model_response(request, page, headers=link_header(request, next_cursor))
+    return page_response(request, page)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from app.claims.dependencies import ClaimForWrite, ValidClaimAlone
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import VerdictIdPath
 from app.response_cache import ScopedByEntities
 from app.verdicts import service
@@ -33,7 +33,7 @@ async def list_verdicts(
     """List a claim's verdicts, newest first; the current one has `is_current: true`."""
     items, next_cursor = await service.list(session, claim=claim, limit=limit, cursor=cursor)
     page = Page[VerdictRead](items=items, next_cursor=next_cursor)
-    return model_response(request, page, headers=link_header(request, next_cursor))
+    return page_response(request, page)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from app.auth.dependencies import CurrentAdmin
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, link_header
+from app.pagination import CursorQuery, LimitQuery, Page, page_response
 from app.params import MAX_ID
 from app.webhooks import service
 from app.webhooks.schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
@@ -71,7 +71,7 @@ async def list_webhooks(
     """List subscriptions, oldest first; never their secrets."""
     items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
     page = Page[WebhookRead](items=list(items), next_cursor=next_cursor)
-    return model_response(request, page, public=False, headers=link_header(request, next_cursor))
+    return page_response(request, page, public=False)
 
 
 @router.get(
@@ -122,7 +122,7 @@ async def list_deliveries(
         session, webhook_id=webhook_id, limit=limit, cursor=cursor
     )
     page = Page[DeliveryRead](items=list(items), next_cursor=next_cursor)
-    return model_response(request, page, public=False, headers=link_header(request, next_cursor))
+    return page_response(request, page, public=False)
 
 
 @router.post(
