@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 
 from app.config import Settings, async_database_url
 from app.errors import ServiceUnavailable
+from app.row_reads import RowReader, create_row_reader
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -119,13 +120,18 @@ class WriteTurns:
 
 @dataclass
 class Database:
-    """The engines of one process: one for reads and one for writes (the same on PostgreSQL)."""
+    """The engines of one process: one for reads and one for writes (the same on PostgreSQL).
+
+    ``rows`` reads plain rows for the hot public reads, beside the engines (see
+    :mod:`app.row_reads`).
+    """
 
     read_engine: AsyncEngine
     write_engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
     write_turns: WriteTurns
+    rows: RowReader
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -146,6 +152,12 @@ class Database:
             read_sessions=async_sessionmaker(read_engine, expire_on_commit=False),
             write_sessions=async_sessionmaker(write_engine, expire_on_commit=False),
             write_turns=WriteTurns(exclusive=settings.is_sqlite, wait_seconds=wait),
+            rows=create_row_reader(
+                read_engine.url.render_as_string(hide_password=False),
+                dialect=read_engine.dialect,
+                pool_size=settings.db_pool_size,
+                wait_seconds=wait,
+            ),
         )
 
     @property
@@ -166,6 +178,7 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        await self.rows.close()
         for engine in self.engines:
             await engine.dispose()
 
@@ -202,3 +215,12 @@ async def get_database(request: Request) -> AsyncIterator[Database]:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database, scope="function")]
+
+
+async def get_rows(request: Request) -> RowReader:
+    """Return the process's plain-rows reader, for the hot public reads."""
+    database: Database = request.app.state.database
+    return database.rows
+
+
+RowsDep = Annotated[RowReader, Depends(get_rows)]

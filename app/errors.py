@@ -1,6 +1,7 @@
 """Typed domain errors, rendered once as RFC 9457 ``application/problem+json``."""
 
 import logging
+import sqlite3
 from http import HTTPStatus
 from typing import Any
 
@@ -243,6 +244,7 @@ _UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,  # connection refused, reset or timed out (TimeoutError is an OSError)
     sqlalchemy.exc.TimeoutError,  # no pooled connection free in time
     sqlalchemy.exc.OperationalError,  # SQLite "database is locked", PostgreSQL admin shutdown
+    sqlite3.OperationalError,  # the same, read on the driver itself (app.row_reads)
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,

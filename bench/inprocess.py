@@ -2,9 +2,9 @@
 
 The app runs in this process behind ``httpx.ASGITransport`` (no sockets, no uvicorn); an
 SQLAlchemy ``before_cursor_execute`` / ``after_cursor_execute`` pair on every engine of
-``app.state.database`` counts the statements and the time spent executing them (driver round
-trip and row fetch included; the rest of a request is Python: routing, validation, ORM,
-serialisation).
+``app.state.database``, and a listener on its plain-rows reader, count the statements and the
+time spent executing them (driver round trip and row fetch included; the rest of a request is
+Python: routing, validation, ORM, serialisation).
 """
 
 import argparse
@@ -58,6 +58,12 @@ class StatementLog:
         self.durations.append(took)
         self.statements.append(" ".join(statement.split())[:160])
 
+    def plain(self, statement: str, seconds: float) -> None:
+        """Note a statement of the plain-rows reader (``app.row_reads``) and its time."""
+        self.seconds += seconds
+        self.durations.append(seconds)
+        self.statements.append(" ".join(statement.split())[:160])
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -92,6 +98,7 @@ async def running_app(
         for engine in database.engines:
             event.listen(engine.sync_engine, "before_cursor_execute", log.before)
             event.listen(engine.sync_engine, "after_cursor_execute", log.after)
+        database.rows.listeners.append(log.plain)
         yield app, log
 
 

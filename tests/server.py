@@ -104,11 +104,16 @@ def counting(server: LiveServer) -> Iterator[list[str]]:
     def record(*args: Any) -> None:
         statements.append(args[2])
 
+    def record_plain(statement: str, _seconds: float) -> None:
+        statements.append(statement)
+
     engines = [engine.sync_engine for engine in server.database.engines]
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
+    server.database.rows.listeners.append(record_plain)
     try:
         yield statements
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
+        server.database.rows.listeners.remove(record_plain)

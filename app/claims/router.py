@@ -8,7 +8,7 @@ from app.auth.dependencies import CurrentEditor
 from app.claims import rows, service
 from app.claims.dependencies import ClaimEdit, DeletedClaim
 from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, MatchRequest, MatchResult
-from app.db import SessionDep
+from app.db import RowsDep, SessionDep
 from app.errors import problem_responses
 from app.http_cache import conditional_response, model_response, write_response
 from app.pagination import CursorQuery, LimitQuery, Page, page_response
@@ -96,9 +96,9 @@ async def match(data: MatchRequest, request: Request, session: SessionDep) -> Re
     responses=problem_responses(404, 422),
     dependencies=[ScopedByEntities],
 )
-async def get(claim: ClaimPath, request: Request, session: SessionDep) -> Response:
+async def get(claim: ClaimPath, request: Request, plain_rows: RowsDep) -> Response:
     """Get a claim by id or slug with its current verdict and a summary of its evidence."""
-    return conditional_response(request, await rows.document(session, ref=claim))
+    return conditional_response(request, await rows.document(plain_rows, ref=claim))
 
 
 @router.post(

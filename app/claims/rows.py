@@ -3,22 +3,23 @@
 The most read answer, ``GET /v1/claims/{claim}``, is built here from the claim's row and one
 ``UNION ALL`` of everything it shows (aliases, topics, the current verdict, the evidence
 links' stances and designs, the review reasons), and encoded with orjson into the same bytes
-as ``ClaimRead.model_dump_json()`` (a test holds the two together). Lists and writes still go
+as ``ClaimRead.model_dump_json()`` (a test holds the two together). The two statements run
+on the driver itself in one snapshot (:mod:`app.row_reads`). Lists and writes still go
 through :func:`app.claims.service.read_many`, where the ORM's cost does not show.
 """
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.service import ClaimNotFound
 from app.models.base import UTCDateTime
 from app.params import as_id
 from app.response_cache import depends_on
+from app.row_reads import Fetch, RowReader
 from app.vocabularies import DESIGN_RANK, RATING_VALUES, Design, Rating, ReviewReasonKind
 
 _TIMES = {"created_at": UTCDateTime(), "updated_at": UTCDateTime(), "deleted_at": UTCDateTime()}
@@ -72,23 +73,37 @@ def _time(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-async def _claim_row(session: AsyncSession, ref: str) -> Any:
+class ClaimRow(NamedTuple):
+    """A claim's row as :data:`BY_ID` selects it."""
+
+    id: int
+    slug: str
+    statement: str
+    summary: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    deleted_at: datetime | None
+
+
+async def _claim_row(fetch: Fetch, ref: str) -> ClaimRow:
     claim_id = as_id(ref)
     if claim_id is not None:
-        row = (await session.execute(BY_ID, {"ref": claim_id})).first()
+        found = await fetch(BY_ID, {"ref": claim_id})
     else:
-        row = (await session.execute(BY_SLUG, {"ref": ref})).first()
-        if row is None:
-            row = (await session.execute(BY_FORMER_SLUG, {"ref": ref})).first()
-    if row is None or row.deleted_at is not None:
+        found = await fetch(BY_SLUG, {"ref": ref})
+        if not found:
+            found = await fetch(BY_FORMER_SLUG, {"ref": ref})
+    if not found or found[0][7] is not None:
         raise ClaimNotFound(f"No claim '{ref}'.")
-    return row
+    return ClaimRow(*found[0])
 
 
-async def document(session: AsyncSession, *, ref: str) -> bytes:
+async def document(rows: RowReader, *, ref: str) -> bytes:
     """Return the JSON of the undeleted claim with this id, slug or former slug; 404 otherwise."""
-    claim = await _claim_row(session, ref)
-    parts = (await session.execute(PARTS, {"claim": claim.id, "current": True})).all()
+    async with rows.snapshot() as fetch:
+        claim = await _claim_row(fetch, ref)
+        parts = await fetch(PARTS, {"claim": claim.id, "current": True})
     body, depends = build(claim, parts)
     for entity, ids in depends.items():
         depends_on(entity, ids)

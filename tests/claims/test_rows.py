@@ -2,7 +2,10 @@
 
 import httpx
 
+from app.config import Settings
+from tests.databases import TestDatabase
 from tests.factories import STUDY_DARLOW, decide, link, make_claim, make_study, make_topic
+from tests.server import serve
 
 
 def same_bytes(editor: httpx.Client, client: httpx.Client, slug: str, summary: str) -> None:
@@ -68,3 +71,45 @@ def test_a_deleted_or_unknown_claim_is_404(editor: httpx.Client, client: httpx.C
         missing = client.get(f"/v1/claims/{ref}")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
+
+
+class TestReadAfterWrite:
+    """The plain rows are read afresh: no answer is older than a committed write."""
+
+    def test_a_read_after_the_processs_own_write_shows_it(
+        self, clean_database: TestDatabase, editor_key: str
+    ) -> None:
+        settings = Settings(database_url=clean_database.url, cache_bytes=0)
+        with (
+            serve(settings) as server,
+            httpx.Client(
+                base_url=server.base_url, headers={"Authorization": f"Bearer {editor_key}"}
+            ) as http,
+        ):
+            claim = make_claim(http, "Sitting switches your glutes off")
+            path = f"/v1/claims/{claim['slug']}"
+            for n in range(12):
+                current = http.get(path)
+                assert current.json()["version"] == n + 1
+                written = http.patch(
+                    path,
+                    json={"summary": f"Summary {n}"},
+                    headers={"If-Match": current.headers["etag"]},
+                )
+                assert written.status_code == 200, written.text
+                read = http.get(path)
+                assert read.json()["summary"] == f"Summary {n}"
+                assert read.content == written.content
+
+    def test_a_read_after_another_processs_write_shows_it(
+        self, clean_database: TestDatabase, editor: httpx.Client, client: httpx.Client
+    ) -> None:
+        # The test's own connection writes, as another process (the CLI, a second worker) would;
+        # nothing is kept (cache_ttl=0 in the session's server), so the read goes to the rows.
+        claim = make_claim(editor, "Sitting switches your glutes off")
+        path = f"/v1/claims/{claim['slug']}"
+        for n in range(3):
+            clean_database.execute(
+                "UPDATE claims SET summary = ? WHERE id = ?", (f"Elsewhere {n}", claim["id"])
+            )
+            assert client.get(path).json()["summary"] == f"Elsewhere {n}"
