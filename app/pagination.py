@@ -178,6 +178,18 @@ async def paginate(
     return rows, next_cursor
 
 
+def page_of(rows: list[T], *, sort: Sort, limit: int, key: Any) -> tuple[list[T], str | None]:
+    """Cut ``limit + 1`` rows read in ``sort`` order to a page and its next cursor.
+
+    For pages read as plain rows (:mod:`app.row_reads`); ``key(row)`` returns the row's sort
+    key values, which the cursor carries as :func:`paginate` makes them.
+    """
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(sort, list(key(rows[-1])))
+
+
 def link_header(
     request: Request, next_cursor: str | None, *, param: str = "cursor"
 ) -> dict[str, str]:

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.auth.dependencies import CurrentEditor
-from app.claims import service
+from app.claims import rows, service
+from app.claims.rows import ClaimRow
 from app.claims.schemas import ClaimRead
-from app.db import SessionDep
+from app.db import RowsDep, SessionDep
 from app.editing import Edit, begin_edit
 from app.models import Claim
 from app.params import ClaimPath
@@ -24,6 +25,11 @@ async def valid_claim(claim: ClaimPath, session: SessionDep) -> Claim:
 async def valid_claim_alone(claim: ClaimPath, session: SessionDep) -> Claim:
     """Return the undeleted claim named by the path, without its aliases and topics."""
     return await service.get(session, ref=claim, children=False)
+
+
+async def valid_claim_row(claim: ClaimPath, plain_rows: RowsDep) -> ClaimRow:
+    """Return the undeleted claim named by the path as a plain row, for the hot reads under it."""
+    return await rows.claim_row(plain_rows, ref=claim)
 
 
 async def claim_for_write(claim: ClaimPath, session: SessionDep, _actor: CurrentEditor) -> Claim:
@@ -54,6 +60,7 @@ async def deleted_claim(claim: ClaimPath, session: SessionDep, _actor: CurrentEd
 ValidClaim = Annotated[Claim, Depends(valid_claim)]
 # For the reads of what hangs from a claim (evidence, verdicts, assessment, reference list).
 ValidClaimAlone = Annotated[Claim, Depends(valid_claim_alone)]
+ValidClaimRow = Annotated[ClaimRow, Depends(valid_claim_row)]
 ClaimForWrite = Annotated[Claim, Depends(claim_for_write)]
 ClaimEdit = Annotated[Edit[Claim, ClaimRead], Depends(claim_edit)]
 DeletedClaim = Annotated[Claim, Depends(deleted_claim)]

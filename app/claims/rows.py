@@ -99,6 +99,12 @@ async def _claim_row(fetch: Fetch, ref: str) -> ClaimRow:
     return ClaimRow(*found[0])
 
 
+async def claim_row(rows: RowReader, *, ref: str) -> ClaimRow:
+    """Return the undeleted claim with this id, slug or former slug as a row; 404 otherwise."""
+    async with rows.snapshot() as fetch:
+        return await _claim_row(fetch, ref)
+
+
 async def document(rows: RowReader, *, ref: str) -> bytes:
     """Return the JSON of the undeleted claim with this id, slug or former slug; 404 otherwise."""
     async with rows.snapshot() as fetch:

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.claims.dependencies import ClaimForWrite, ValidClaimAlone
-from app.db import SessionDep
+from app.claims.dependencies import ClaimForWrite, ValidClaimRow
+from app.db import RowsDep, SessionDep
 from app.errors import problem_responses
 from app.evidence import service
 from app.evidence.dependencies import EvidenceEdit
@@ -28,16 +28,16 @@ router = APIRouter(tags=["evidence"])
     dependencies=[ScopedByEntities],
 )
 async def list_for_claim(
-    claim: ValidClaimAlone,
+    claim: ValidClaimRow,
     request: Request,
-    session: SessionDep,
+    plain_rows: RowsDep,
     stance: Annotated[list[Stance] | None, Query(description="Only these stances.")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
     """List the studies behind a claim: strongest design first, then the newest year."""
     items, next_cursor = await service.list(
-        session, claim=claim, stances=stance or [], limit=limit, cursor=cursor
+        plain_rows, claim=claim, stances=stance or [], limit=limit, cursor=cursor
     )
     page = Page[EvidenceRead](items=items, next_cursor=next_cursor)
     return page_response(request, page)

@@ -2,8 +2,9 @@
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, selectinload
@@ -15,13 +16,17 @@ from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceSummary, EvidenceUpdate
 from app.models import Claim, Evidence, Study
-from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.models.base import UTCDateTime, utcnow
+from app.pagination import Sort, SortKey, decode_cursor, page_of
 from app.response_cache import depends_on
 from app.review import service as review_service
+from app.row_reads import RowReader
 from app.studies import service as study_service
-from app.studies.schemas import ClaimRef
+from app.studies.schemas import Author, ClaimRef, StudyBrief
 from app.vocabularies import DESIGN_RANK, Design, Stance
+
+if TYPE_CHECKING:  # app.claims.rows imports the claims service, which imports this one
+    from app.claims.rows import ClaimRow
 
 
 class EvidenceNotFound(NotFound):
@@ -91,27 +96,106 @@ STRONGEST_FIRST = Sort(
 )
 
 
+# Design ranks as SQL, strongest 0 and a missing design last, as ``design_rank`` orders them.
+_RANK = (
+    "CASE studies.design "
+    + " ".join(f"WHEN '{design.value}' THEN {rank}" for design, rank in DESIGN_RANK.items())
+    + f" ELSE {len(Design)} END"
+)
+_PAGE_TIMES: dict[str, sa.types.TypeEngine[Any]] = {
+    "created_at": UTCDateTime(),
+    "updated_at": UTCDateTime(),
+    "literal": sa.Boolean(),
+}
+# One page of a claim's evidence (STRONGEST_FIRST after the cursor's key), each study's
+# authors joined in byline order: one statement however long the page. A first page starts
+# after rank -1, before everything.
+PAGE = sa.text(
+    f"""
+    WITH page AS (
+        SELECT evidence.id, evidence.study_id, evidence.stance, evidence.finding,
+               evidence.quote, evidence.notes, evidence.risk_of_bias, evidence.directness,
+               evidence.created_at, evidence.updated_at, evidence.version, studies.title,
+               studies.year, studies.journal, studies.design, studies.doi, studies.pmid,
+               {_RANK} AS rank, COALESCE(studies.year, 0) AS year_key
+          FROM evidence JOIN studies ON studies.id = evidence.study_id
+         WHERE evidence.claim_id = :claim
+           AND evidence.stance IN (:stance_0, :stance_1, :stance_2, :stance_3)
+           AND ({_RANK} > :rank
+                OR ({_RANK} = :rank AND (COALESCE(studies.year, 0) < :year
+                    OR (COALESCE(studies.year, 0) = :year AND evidence.id > :id))))
+         ORDER BY rank, year_key DESC, evidence.id
+         LIMIT :limit
+    )
+    SELECT page.id, page.study_id, page.stance, page.finding, page.quote, page.notes,
+           page.risk_of_bias, page.directness, page.created_at, page.updated_at, page.version,
+           page.title, page.year, page.journal, page.design, page.doi, page.pmid, page.rank,
+           page.year_key, study_authors.family, study_authors.given,
+           study_authors.non_dropping_particle, study_authors.dropping_particle,
+           study_authors.suffix, study_authors.literal
+      FROM page LEFT JOIN study_authors ON study_authors.study_id = page.study_id
+     ORDER BY page.rank, page.year_key DESC, page.id, study_authors.position
+    """  # noqa: S608 (the ranks are the Design vocabulary's, no input)
+).columns(**_PAGE_TIMES)
+_AUTHOR_PARTS = ("family", "given", "non_dropping_particle", "dropping_particle", "suffix")
+
+
 async def list(
-    session: AsyncSession,
+    rows: RowReader,
     *,
-    claim: Claim,
+    claim: "ClaimRow",
     stances: Sequence[Stance],
     limit: int,
     cursor: str | None,
 ) -> tuple[builtins.list[EvidenceRead], str | None]:
     """Return a page of a claim's evidence: strongest design first, then newest year."""
-    statement = (
-        select(Evidence)
-        .join(Evidence.study)
-        .options(contains_eager(Evidence.study).selectinload(Study.authors))
-        .where(Evidence.claim_id == claim.id)
+    rank, year, last_id = decode_cursor(cursor, STRONGEST_FIRST) if cursor else (-1, 0, 0)
+    wanted = builtins.list(dict.fromkeys(stances or Stance))
+    params: dict[str, Any] = {f"stance_{n}": wanted[n % len(wanted)] for n in range(4)}
+    params.update(claim=claim.id, rank=rank, year=year, id=last_id, limit=limit + 1)
+    async with rows.snapshot() as fetch:
+        found = await fetch(PAGE, params)
+    ref = ClaimRef(id=claim.id, slug=claim.slug, statement=claim.statement)
+    items: builtins.list[tuple[EvidenceRead, tuple[int, int, int]]] = []
+    for row in found:
+        if not items or items[-1][0].id != row[0]:
+            items.append((_page_item(row, ref), (row[17], row[18], row[0])))
+        if row[19] is not None:
+            parts = dict(zip(_AUTHOR_PARTS, row[19:24], strict=True))
+            items[-1][0].study.authors.append(Author(**parts, literal=row[24]))
+    page, next_cursor = page_of(items, sort=STRONGEST_FIRST, limit=limit, key=lambda item: item[1])
+    depends_on("evidence", [item.id for item, _ in page])
+    depends_on("study", [item.study.id for item, _ in page])
+    if page:
+        depends_on("claim", [claim.id])
+    return [item for item, _ in page], next_cursor
+
+
+def _page_item(row: Sequence[Any], claim: ClaimRef) -> EvidenceRead:
+    """Return the evidence link of a :data:`PAGE` row, without its study's authors yet."""
+    return EvidenceRead(
+        id=row[0],
+        claim=claim,
+        study=StudyBrief(
+            id=row[1],
+            title=row[11],
+            authors=[],
+            year=row[12],
+            journal=row[13],
+            design=row[14],
+            doi=row[15],
+            pmid=row[16],
+        ),
+        stance=row[2],
+        finding=row[3],
+        quote=row[4],
+        notes=row[5],
+        risk_of_bias=row[6],
+        directness=row[7],
+        created_at=row[8],
+        updated_at=row[9],
+        version=row[10],
     )
-    if stances:
-        statement = statement.where(Evidence.stance.in_(stances))
-    rows, next_cursor = await paginate(
-        session, statement, sort=STRONGEST_FIRST, limit=limit, cursor=cursor
-    )
-    return [to_read(row[0], claim=claim, study=row[0].study) for row in rows], next_cursor
 
 
 async def summaries(
