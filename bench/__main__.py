@@ -27,7 +27,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-generate", action="store_true", help="reuse bench/data/")
     parser.add_argument("--skip-counts", action="store_true", help="no in-process statement counts")
     parser.add_argument(
-        "--workloads", default="abcdem", help="a subset of the workloads, e.g. 'ab' (all)"
+        "--workloads", default="abcdems", help="a subset of the workloads, e.g. 'ab' (all)"
     )
     parser.add_argument(
         "--code", metavar="REV", help="benchmark the app as committed at REV (e.g. HEAD)"

@@ -29,7 +29,7 @@ from app.studies.citation_keys import key_stem, letters
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = PROJECT_ROOT / "bench"
-DATA_DIR = BENCH_DIR / "data"
+DATA_DIR = Path(os.environ.get("CITEDB_BENCH_DATA", BENCH_DIR / "data"))
 SQLITE_PATH = DATA_DIR / "db.sqlite3"
 MANIFEST_PATH = DATA_DIR / "manifest.json"
 DATASETS = Path(os.environ.get("CITEDB_BENCH_DATASETS", PROJECT_ROOT.parent / "shared/datasets"))
@@ -1019,7 +1019,12 @@ def load_postgresql(dataset: Dataset, database: str = PG_DATABASE) -> dict[str, 
     return timings
 
 
-def write_manifest(dataset: Dataset, loads: dict[str, dict[str, float]], built: float) -> None:
+def write_manifest(
+    dataset: Dataset,
+    loads: dict[str, dict[str, float]],
+    built: float,
+    vectors: dict[str, Any] | None = None,
+) -> None:
     """Record what was generated, so that ``--skip-generate`` can check it."""
     MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
     manifest = {
@@ -1032,6 +1037,7 @@ def write_manifest(dataset: Dataset, loads: dict[str, dict[str, float]], built: 
         "build_seconds": round(built, 1),
         "loads": {name: {k: round(v, 2) for k, v in t.items()} for name, t in loads.items()},
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "vectors": vectors,
     }
     MANIFEST_PATH.write_text(json.dumps(manifest, indent=2) + "\n")
 
@@ -1060,7 +1066,11 @@ def generate(claims: int, *, backends: Sequence[str]) -> dict[str, Any]:
         loads["postgresql"] = load_postgresql(dataset)
         loads["postgresql"]["total"] = time.perf_counter() - started
         print(f"postgresql loaded in {loads['postgresql']['total']:.1f}s", flush=True)
-    write_manifest(dataset, loads, built)
+    from bench import vectors
+
+    claim_vectors = vectors.ensure(backends)
+    print(f"claim vectors: {json.dumps(claim_vectors)}", flush=True)
+    write_manifest(dataset, loads, built, claim_vectors)
     manifest = read_manifest()
     assert manifest is not None
     return manifest

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
@@ -18,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from app.claims.search import search_terms
-from bench import generate, inprocess
+from bench import generate, inprocess, semantic_http, vectors
 from bench.harness import (
     BIN,
     CONNECTIONS,
@@ -45,6 +46,7 @@ WORKLOADS = {
     "d": "(d) evidence list",
     "e": "(e) claims list page",
     "m": "(m) mixed: reads + 2 writes/s",
+    "s": semantic_http.WORKLOAD_MANY,
 }
 # Long-tail reads: draws over this many claims (in a random order), weighted 1/rank^s.
 LONG_TAIL_CLAIMS = 20_000
@@ -130,20 +132,48 @@ def uncached_environment() -> dict[str, str]:
     return {f"CITEDB_{name.upper()}": "0" for name in sorted(uncached_environment_names())}
 
 
-def servers(backends: list[str]) -> dict[str, Server]:
+# Searches with `q` count as expensive requests (120 a minute per address by default), creates
+# as writes: the rows that rank every search afresh and the creates of (s) measure the work,
+# not the rate limiter, so those processes run without limits.
+NO_RATE_LIMITS = {
+    f"CITEDB_RATE_LIMIT_{name}": ""
+    for name in (
+        "WRITES_PER_KEY",
+        "WRITES_PER_ADDRESS",
+        "EXPENSIVE_PER_KEY",
+        "EXPENSIVE_PER_ADDRESS",
+    )
+}
+
+
+def servers(backends: list[str], workloads: str = "") -> dict[str, Server]:
     """Return the servers of this run (not started)."""
     urls = {"sqlite": generate.sqlite_url(), "postgresql": generate.postgresql_url()}
     found: dict[str, Server] = {}
     variants: dict[str, dict[str, str]] = {"": {}}
     if document_cache():
         # A second process keeping nothing: what a miss (or the first question) costs.
-        variants["-uncached"] = uncached_environment()
+        variants["-uncached"] = {**uncached_environment(), **NO_RATE_LIMITS}
     for backend in backends:
         for suffix, extra in variants.items():
             found[f"citedb-{backend}{suffix}"] = Server(
                 name=f"citedb-{backend}{suffix}",
                 command=[str(BIN / "citedb"), "serve", "--host", "127.0.0.1", "--port", "{port}"],
                 env={"CITEDB_DATABASE_URL": urls[backend], "CITEDB_LOG_LEVEL": "warning", **extra},
+                ready_path="/healthz",
+            )
+        if "s" in workloads:
+            # The baseline of (s): the same process ranking by words alone, nothing kept.
+            found[f"citedb-{backend}-words"] = Server(
+                name=f"citedb-{backend}-words",
+                command=[str(BIN / "citedb"), "serve", "--host", "127.0.0.1", "--port", "{port}"],
+                env={
+                    "CITEDB_DATABASE_URL": urls[backend],
+                    "CITEDB_LOG_LEVEL": "warning",
+                    "CITEDB_SEMANTIC_SEARCH": "false",
+                    **uncached_environment(),
+                    **NO_RATE_LIMITS,
+                },
                 ready_path="/healthz",
             )
         found[f"reference-{backend}"] = uvicorn_server(
@@ -352,6 +382,21 @@ def targets(
             target = Target(workload, "datasette row JSON", datasette, requests, baseline=True)
             target.writes = writes
             rows.append(target)
+    if "s" in chosen:
+        workload = WORKLOADS["s"]
+        asked = semantic_http.questions()
+        for backend in backends:
+            requests = [Request(f"/v1/claims?q={quote(q)}") for q in asked]
+            for name, label in (
+                (f"citedb-{backend}-uncached", f"citedb {backend} cache off"),
+                (f"citedb-{backend}-words", f"citedb {backend} words only, cache off"),
+            ):
+                if name in found:
+                    rows.append(Target(workload, label, found[name], requests))
+        requests = [Request(f"/db/claim_search.json?match={quote(_fts_match(q))}") for q in asked]
+        rows.append(
+            Target(workload, "datasette canned FTS5 bm25", datasette, requests, baseline=True)
+        )
     if "e" in chosen:
         workload = WORKLOADS["e"]
         for backend, server in citedb:
@@ -521,6 +566,18 @@ def reference_goals(
             )
 
 
+def many_searches(rows: list[Target], backends: list[str]) -> dict[str, tuple[float, float]]:
+    """Return per backend the p50 and the req/s ratio to Datasette of (s) at 32 connections."""
+    workload = WORKLOADS["s"]
+    datasette = _median_of(rows, workload, "datasette canned FTS5 bm25")
+    found = {}
+    for backend in backends:
+        row = _median_of(rows, workload, f"citedb {backend} cache off")
+        if row and datasette:
+            found[backend] = (row.median("p50_ms"), row.median("rate") / datasette.median("rate"))
+    return found
+
+
 def _cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -577,6 +634,9 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
         urls = {"sqlite": generate.sqlite_url(), "postgresql": generate.postgresql_url()}
         for backend in ["sqlite", *[b for b in backends if b != "sqlite"]]:
             generate.migrate(urls[backend])  # bring the kept data to this code's schema
+        if not manifest.get("vectors"):  # data generated before claims had vectors
+            manifest["vectors"] = vectors.ensure(backends)
+            generate.MANIFEST_PATH.write_text(json.dumps(manifest, indent=2) + "\n")
     else:
         print(f"generating {arguments.claims} claims ...", flush=True)
         manifest = generate.generate(arguments.claims, backends=backends)
@@ -586,6 +646,7 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
         + ", ".join(f"{table} {count:,}" for table, count in manifest["rows"].items()),
         f"generation: {manifest['build_seconds']} s to build the rows in memory",
     ]
+    load_lines.append(vectors.describe(manifest.get("vectors")))
     for name, timings in manifest["loads"].items():
         load_lines.append(
             f"load {name}: {timings['total']:.1f} s total (migrate {timings['migrate']:.1f} s, "
@@ -604,8 +665,9 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
         count_report, counts = statement_counts(backends)
         print(count_report, flush=True)
 
-    found = servers(backends)
+    found = servers(backends, arguments.workloads)
     sampler = RssSampler(list(found.values()))
+    semantic: semantic_http.Report | None = None
     try:
         for server in found.values():
             server.start()
@@ -613,6 +675,11 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
         data = sample(manifest["claims"])
         check_reference(found, backends, data)
         rows = targets(arguments.workloads, found, data, backends)
+        if "s" in arguments.workloads:
+            print(f"{semantic_http.WORKLOAD_ONE} and creates ...", flush=True)
+            semantic = semantic_http.one_at_a_time(
+                found, backends, editor_key, repeats=arguments.repeats
+            )
         print(
             f"measuring {len(rows)} rows: wrk -t{THREADS} -c{CONNECTIONS} -d{arguments.duration:g}s"
             f" --latency, warm-up {arguments.warmup:g}s, {arguments.repeats} repeats round-robin",
@@ -629,6 +696,16 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
     rss_mib = {name: kib / 1024 for name, kib in sampler.max_kib.items()}
     results = table(rows)
     goal_lines = goals(rows, backends, counts, rss_mib)
+    semantic_lines: list[str] = []
+    if semantic is not None:
+        goal_lines += semantic_http.goals(semantic, backends, many_searches(rows, backends))
+        semantic_lines = [
+            f"{semantic_http.WORKLOAD_ONE}, creates and memory (medians of "
+            f"{arguments.repeats} repeats; each question asked once per process):",
+            "",
+            semantic_http.format_report(semantic),
+            "",
+        ]
     rss_line = "max RSS over the run (MiB): " + ", ".join(
         f"{name} {mib:.0f}" for name, mib in rss_mib.items()
     )
@@ -645,6 +722,7 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
             "",
             results,
             "",
+            *semantic_lines,
             rss_line,
             "",
             "Goals:",
@@ -663,6 +741,7 @@ def main(arguments: argparse.Namespace, *, code: str) -> None:
     print()
     print(results)
     print()
+    print("\n".join(semantic_lines))
     print(rss_line)
     print("\n".join(goal_lines))
     print(f"\nwritten to {RESULTS_DIR / 'latest.md'}")
