@@ -412,6 +412,8 @@ class _CitationStyle(CitationStylesStyle):  # type: ignore[misc]  # citeproc-py 
         self.root.macro_index = {
             macro.get("name"): macro for macro in self.root.iterfind(f"{{{_CSL_NAMESPACE}}}macro")
         }
+        for locale in self.root.locales:
+            _keep_term_lookups(locale)
         _drop_number_field(self.root)
         self.sort = self.root.bibliography.find(f"{{{_CSL_NAMESPACE}}}sort")
         self.sort_keys: list[_Key] = [] if self.sort is None else list(self.sort)
@@ -421,6 +423,31 @@ class _CitationStyle(CitationStylesStyle):  # type: ignore[misc]  # citeproc-py 
         # to it; holding them all keeps citeproc-py's state and the caches above.
         self.elements = list(self.root.iter())
         self.lock = threading.Lock()
+
+
+def _keep_term_lookups(locale: Any) -> None:
+    """Give a parsed locale a memo of its term lookups.
+
+    citeproc-py finds a term ("and", "retrieved", "n.d.") with an XPath query on every use,
+    an eighth of APA's render time; the answer depends on the locale alone. The memo is set on
+    the element itself because the en-US file is parsed by citeproc-py's own element classes.
+    """
+    lookup = locale.get_term
+    found: dict[tuple[str, str | None, bool], Any] = {}
+
+    def get_term(name: str, form: str | None = None, zero_padded: bool = False) -> Any:
+        key = (name, form, zero_padded)
+        if key not in found:
+            try:
+                found[key] = lookup(name, form, zero_padded=zero_padded)
+            except IndexError:  # the locale has no such term: the caller tries the next one
+                found[key] = None
+        term = found[key]
+        if term is None:
+            raise IndexError(name)
+        return term
+
+    locale.get_term = get_term
 
 
 def _drop_number_field(root: Any) -> None:
