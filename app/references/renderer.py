@@ -38,6 +38,12 @@ class CitationRenderer:
         """Render each study's citation, as ``formatting.render_one`` does, in the order given."""
         return await anyio.to_thread.run_sync(self._render_each, studies, fmt)
 
+    @property
+    def kept(self) -> int:
+        """Return how many entries are kept."""
+        with self._lock:
+            return len(self._kept)
+
     def close(self) -> None:
         """Stop the worker process, if one was started (the next render starts another)."""
         with self._lock:
