@@ -311,60 +311,144 @@ async def fresh_searches(database_url: str, questions: list[str]) -> str:
     return "\n".join(lines)
 
 
-async def reference_lists(database_url: str, slug: str, *, studies: int, rounds: int) -> str:
-    """Time an APA list of ``studies`` studies (uncached), and claim details meanwhile.
+# How a list's entries are rendered: before kept entries and the worker process, citeproc-py
+# ran in a thread of the serving process for every entry of every list.
+RENDERINGS: dict[str, dict[str, Any]] = {
+    "thread, nothing kept (before)": {"citation_entries": 0, "citation_worker": False},
+    "worker process, nothing kept": {"citation_entries": 0, "citation_worker": True},
+    "worker process, entries kept (default)": {},
+}
 
-    The details are read one after another while lists render; their p99 is compared with
-    the same reads alone: formatting runs off the event loop, so it should barely move.
-    """
+
+def _p99(values: list[float]) -> float:
+    return 1000 * sorted(values)[max(int(len(values) * 0.99) - 1, 0)]
+
+
+async def _render_times(studies: list[Any], rounds: int) -> dict[str, float]:
+    """Median ms of rendering an APA list of ``studies`` each way, in this process."""
     from app.references import formatting
-    from app.references.service import citable, studies_behind
+    from app.references.renderer import CitationRenderer
 
+    apa = formatting.CitationFormat.apa
+    formatting.load_styles()
+    medians: dict[str, float] = {}
+    renderers = {
+        "whole list in this process, nothing kept (before)": CitationRenderer(
+            kept_entries=0, worker=False
+        ),
+        "worker process, nothing kept": CitationRenderer(kept_entries=0, worker=True),
+        "entries kept (after their first render)": CitationRenderer(
+            kept_entries=10_000, worker=True
+        ),
+    }
+    for name, renderer in renderers.items():
+        await renderer.reference_list(studies, apa)  # the worker started, the entries kept
+        took = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await renderer.reference_list(studies, apa)
+            took.append(time.perf_counter() - started)
+        renderer.close()
+        medians[name] = 1000 * statistics.median(took)
+    return medians
+
+
+async def _details_while_lists_render(
+    database_url: str, slug: str, reads: int, settings: dict[str, Any]
+) -> tuple[float, float, float, float]:
+    """Return a detail's p99 alone and while the claim's list renders over and over, the
+    detail's p50 meanwhile and the list's p50, in ms."""
+    list_path = f"/v1/claims/{slug}/references?format=apa"
     async with (
-        running_app(database_url, cache_bytes=0, document_cache_size=0) as (app, _log),
+        running_app(database_url, cache_bytes=0, **settings) as (app, _log),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://bench"
         ) as client,
     ):
-        database: Database = app.state.database
-        async with database.read_sessions() as session:
-            from app.claims import service as claim_service
+        (await client.get(list_path)).raise_for_status()  # the worker started
 
-            claim = await claim_service.get(session, ref=slug)
-            found = [citable(study) for study in await studies_behind(session, claim=claim)]
-        chosen = found[:studies]
-        formatting.render(chosen, formatting.CitationFormat.apa)  # styles parsed once
-        took = []
-        for _ in range(rounds):
-            started = time.perf_counter()
-            formatting.render(chosen, formatting.CitationFormat.apa)
-            took.append(time.perf_counter() - started)
-
-        async def details(count: int) -> list[float]:
+        async def details() -> list[float]:
             times = []
-            for _ in range(count):
+            for _ in range(reads):
                 started = time.perf_counter()
                 (await client.get(f"/v1/claims/{slug}")).raise_for_status()
                 times.append(time.perf_counter() - started)
             return times
 
-        alone = await details(200)
+        alone = await details()
+        list_times: list[float] = []
+        reading = asyncio.Event()
 
         async def lists() -> None:
-            for _ in range(rounds):
-                (await client.get(f"/v1/claims/{slug}/references?format=apa")).raise_for_status()
+            while not reading.is_set():
+                started = time.perf_counter()
+                (await client.get(list_path)).raise_for_status()
+                list_times.append(time.perf_counter() - started)
 
-        meanwhile, _ = await asyncio.gather(details(200), lists())
+        async def details_meanwhile() -> list[float]:
+            try:
+                return await details()
+            finally:
+                reading.set()
 
-    def p99(values: list[float]) -> float:
-        return 1000 * sorted(values)[int(len(values) * 0.99) - 1]
-
+        meanwhile, _ = await asyncio.gather(details_meanwhile(), lists())
     return (
-        f"APA list of {len(chosen)} studies (citeproc, uncached): median "
-        f"{1000 * statistics.median(took):.1f} ms over {rounds} renders\n"
-        f"claim detail p99 alone {p99(alone):.1f} ms; while {len(found)}-study lists render "
-        f"{p99(meanwhile):.1f} ms"
+        _p99(alone),
+        _p99(meanwhile),
+        1000 * statistics.median(meanwhile),
+        1000 * statistics.median(list_times),
     )
+
+
+async def reference_lists(
+    database_url: str, slug: str, *, studies: int, rounds: int, repeats: int = 3
+) -> str:
+    """Time an APA list of ``studies`` studies, and claim details while long lists render.
+
+    Nothing is kept by the response cache (``cache_bytes=0``). The list is timed three ways in
+    this process; then, for each way of rendering (``RENDERINGS``), claim details are read one
+    after another alone and while the claim's whole list (every study behind it) renders over
+    and over, ``repeats`` times; the table gives medians over the repeats.
+    """
+    from app.claims import service as claim_service
+    from app.references.service import citable, studies_behind
+
+    detail_reads = 300
+    lines = []
+    async with running_app(database_url, cache_bytes=0) as (app, _log):
+        database: Database = app.state.database
+        async with database.read_sessions() as session:
+            claim = await claim_service.get(session, ref=slug)
+            found = [citable(study) for study in await studies_behind(session, claim=claim)]
+    chosen = found[:studies]
+    for name, ms in (await _render_times(chosen, rounds)).items():
+        lines.append(f"APA list of {len(chosen)} studies, {name}: median {ms:.1f} ms")
+
+    results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in RENDERINGS}
+    for _ in range(repeats):
+        for name, settings in RENDERINGS.items():
+            results[name].append(
+                await _details_while_lists_render(database_url, slug, detail_reads, settings)
+            )
+    lines += [
+        "",
+        f"Claim detail read {detail_reads} times one after another, alone and while the "
+        f"claim's {len(found)}-study APA list renders over and over (response cache off); "
+        f"medians of {repeats} repeats:",
+        "",
+        "| list rendered by | detail p99 alone ms | detail p99 meanwhile ms | ratio "
+        f"| detail p50 meanwhile ms | {len(found)}-study list p50 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, rows in results.items():
+        alone_p99, meanwhile_p99, meanwhile_p50, list_p50 = (
+            statistics.median(column) for column in zip(*rows, strict=True)
+        )
+        lines.append(
+            f"| {name} | {alone_p99:.1f} | {meanwhile_p99:.1f} | "
+            f"{meanwhile_p99 / alone_p99:.2f}x | {meanwhile_p50:.1f} | {list_p50:.1f} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
