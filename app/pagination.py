@@ -16,7 +16,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Row, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -36,6 +36,22 @@ CursorQuery = Annotated[
         "base64) to pass back as it is; a cursor not made by this list is 422.",
     ),
 ]
+
+
+class PageRequest(BaseModel):
+    """The page a list is asked for: its size, and the cursor of the page before it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    limit: LimitQuery = 20
+    cursor: CursorQuery = None
+
+
+# The query parameters of every list, read as one model so that they stay in the position of
+# the route's signature: in its OpenAPI parameters and in the order of its 422 errors (a
+# dependency's parameters would be validated, and reported, before the route's own).
+PageParams = Annotated[PageRequest, Query()]
+FIRST_PAGE = PageRequest()
 
 # Integers a cursor may carry: what every integer column of the schema holds (PostgreSQL
 # refuses to compare an INTEGER column with anything beyond it).
@@ -151,29 +167,28 @@ async def paginate(
     statement: Select[Any],
     *,
     sort: Sort,
-    limit: int,
-    cursor: str | None,
+    page: PageRequest,
 ) -> tuple[list[Row[Any]], str | None]:
-    """Run one page of ``statement`` in ``sort`` order after ``cursor``; return its rows and
-    the next page's cursor (None on the last page).
+    """Run ``page`` of ``statement`` in ``sort`` order; return its rows and the next page's
+    cursor (None on the last page).
 
     The sort key columns are selected after the statement's own columns, and the next cursor
     is made from them, so callers never compute sort values themselves.
     """
     width = len(sort.keys)
-    if cursor:
-        statement = statement.where(after(sort.keys, decode_cursor(cursor, sort)))
+    if page.cursor:
+        statement = statement.where(after(sort.keys, decode_cursor(page.cursor, sort)))
     statement = (
         statement.add_columns(
             *[key.column.label(f"sort_key_{index}") for index, key in enumerate(sort.keys)]
         )
         .order_by(*sort.order_by())
-        .limit(limit + 1)
+        .limit(page.limit + 1)
     )
     rows = list((await session.execute(statement)).all())
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
         next_cursor = encode_cursor(sort, list(rows[-1][-width:]))
     return rows, next_cursor
 

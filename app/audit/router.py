@@ -10,7 +10,7 @@ from app.auth.dependencies import CurrentAdmin
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import Instant
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import MAX_ID
 
 router = APIRouter(prefix="/v1/audit", tags=["admin"])
@@ -38,18 +38,10 @@ async def list_audit(
     since: Annotated[
         Instant | None, Query(description="Only writes at or after this time (RFC 3339).")
     ] = None,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List every write, newest first: who, when, action, entity, and its state before and after."""
-    items, next_cursor = await service.list(
-        session,
-        entity=entity,
-        entity_id=entity_id,
-        who=who,
-        since=since,
-        limit=limit,
-        cursor=cursor,
+    found = await service.list(
+        session, page, entity=entity, entity_id=entity_id, who=who, since=since
     )
-    page = Page[AuditRead](items=list(items), next_cursor=next_cursor)
-    return page_response(request, page, public=False)
+    return page_response(request, found, public=False)

@@ -1,6 +1,5 @@
 """Audit rows and change-feed entries, written in the same transaction as the write."""
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -13,7 +12,7 @@ from app.auth.actor import Actor
 from app.changes import service as changes_service
 from app.editing import Edit
 from app.models import AuditEntry
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 
 
 def _version(snapshot: Any) -> int | None:
@@ -117,14 +116,13 @@ NEWEST_FIRST = Sort("-id", (SortKey(AuditEntry.id, descending=True),))
 
 async def list(
     session: AsyncSession,
+    page: PageRequest,
     *,
     entity: str | None,
     entity_id: int | None,
     who: str | None,
     since: datetime | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[Sequence[AuditRead], str | None]:
+) -> Page[AuditRead]:
     """Return a page of audit rows, newest first, filtered."""
     statement = select(AuditEntry)
     if entity is not None:
@@ -135,7 +133,6 @@ async def list(
         statement = statement.where(AuditEntry.who == who)
     if since is not None:
         statement = statement.where(AuditEntry.occurred_at >= since)
-    rows, next_cursor = await paginate(
-        session, statement, sort=NEWEST_FIRST, limit=limit, cursor=cursor
-    )
-    return [AuditRead.model_validate(row[0]) for row in rows], next_cursor
+    rows, next_cursor = await paginate(session, statement, sort=NEWEST_FIRST, page=page)
+    items = [AuditRead.model_validate(row[0]) for row in rows]
+    return Page[AuditRead](items=items, next_cursor=next_cursor)

@@ -8,7 +8,7 @@ from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import write_response
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import KeyIdPath
 
 router = APIRouter(prefix="/v1/api-keys", tags=["admin"])
@@ -41,13 +41,10 @@ async def list_api_keys(
     request: Request,
     session: SessionDep,
     _actor: CurrentAdmin,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List keys, oldest first, with their names, roles and revocation times; never secrets."""
-    items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
-    page = Page[ApiKeyRead](items=list(items), next_cursor=next_cursor)
-    return page_response(request, page, public=False)
+    return page_response(request, await service.list(session, page), public=False)
 
 
 @router.delete(

@@ -1,7 +1,5 @@
 """API keys: create, look up, list and revoke."""
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +10,7 @@ from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from app.errors import NotFound
 from app.models import ApiKey
 from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 
 
 class ApiKeyNotFound(NotFound):
@@ -51,14 +49,11 @@ async def create(
 BY_ID = Sort("id", (SortKey(ApiKey.id),))
 
 
-async def list(
-    session: AsyncSession, *, limit: int, cursor: str | None
-) -> tuple[Sequence[ApiKeyRead], str | None]:
+async def list(session: AsyncSession, page: PageRequest) -> Page[ApiKeyRead]:
     """Return a page of keys, oldest first."""
-    rows, next_cursor = await paginate(
-        session, select(ApiKey), sort=BY_ID, limit=limit, cursor=cursor
-    )
-    return [ApiKeyRead.model_validate(row[0]) for row in rows], next_cursor
+    rows, next_cursor = await paginate(session, select(ApiKey), sort=BY_ID, page=page)
+    items = [ApiKeyRead.model_validate(row[0]) for row in rows]
+    return Page[ApiKeyRead](items=items, next_cursor=next_cursor)
 
 
 async def revoke(session: AsyncSession, *, key_id: int, actor: Actor) -> None:

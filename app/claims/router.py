@@ -11,7 +11,7 @@ from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, MatchRequest
 from app.db import RowsDep, SessionDep
 from app.errors import problem_responses
 from app.http_cache import conditional_response, model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import ClaimPath
 from app.response_cache import ScopedByEntities
 from app.vocabularies import Certainty, Rating
@@ -58,23 +58,20 @@ async def list_(
         ClaimSort | None,
         Query(description="`relevance` (the default with `q`), `-updated_at` (otherwise), ..."),
     ] = None,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """Search claims by free text or a question, filter by topic and verdict, and page."""
-    items, next_cursor = await service.list(
+    found = await service.list(
         session,
+        page,
         q=q,
         topics=topic or [],
         verdicts=verdict or [],
         certainty=certainty,
         sort=sort,
-        limit=limit,
-        cursor=cursor,
         needs_review=needs_review,
     )
-    page = Page[ClaimRead](items=items, next_cursor=next_cursor)
-    return page_response(request, page)
+    return page_response(request, found)
 
 
 @router.post(

@@ -28,7 +28,7 @@ from app.evidence import service as evidence_service
 from app.evidence.schemas import EvidenceSummary
 from app.models import Claim, ClaimAlias, ClaimSlug, Evidence, Study, Topic, Verdict, claim_topics
 from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 from app.params import as_id
 from app.response_cache import depends_on
 from app.review import service as review_service
@@ -180,16 +180,15 @@ SORTS = {
 
 async def list(
     session: AsyncSession,
+    page: PageRequest,
     *,
     q: str | None,
     topics: Sequence[str],
     verdicts: Sequence[Rating],
     certainty: Certainty | None,
     sort: str | None,
-    limit: int,
-    cursor: str | None,
     needs_review: bool | None = None,
-) -> tuple[builtins.list[ClaimRead], str | None]:
+) -> Page[ClaimRead]:
     """Return a page of undeleted claims, searched, filtered and sorted."""
     sort = sort or ("relevance" if q else "-updated_at")
     if sort == "relevance" and not q:
@@ -216,7 +215,7 @@ async def list(
     if q:
         terms = search_terms(q)
         if not terms:
-            return [], None
+            return Page[ClaimRead](items=[], next_cursor=None)
         ranking = (
             await semantic_index.rank(session, question=q, limit=SEARCH_CANDIDATES)
             if get_settings().semantic_search
@@ -235,29 +234,28 @@ async def list(
             (SortKey(ranked.c.relevance, True, float), SortKey(Claim.id)),
         )
     order = relevance if sort == "relevance" else SORTS[sort]
-    rows, next_cursor = await paginate(
-        session, _with_children(statement), sort=order, limit=limit, cursor=cursor
-    )
-    return await read_many(session, claims=[row[0] for row in rows]), next_cursor
+    return await _page(session, _with_children(statement), sort=order, page=page)
 
 
 async def review_queue(
-    session: AsyncSession,
-    *,
-    reasons: Sequence[ReviewReasonKind],
-    limit: int,
-    cursor: str | None,
-) -> tuple[builtins.list[ClaimRead], str | None]:
+    session: AsyncSession, page: PageRequest, *, reasons: Sequence[ReviewReasonKind]
+) -> Page[ClaimRead]:
     """Return a page of the claims that need review (for one of ``reasons``), oldest first."""
     oldest = review_service.oldest_reasons(reasons)
     order = Sort("oldest", (SortKey(oldest.c.oldest, False, datetime), SortKey(Claim.id)))
     statement = (
         select(Claim).join(oldest, oldest.c.claim_id == Claim.id).where(Claim.deleted_at.is_(None))
     )
-    rows, next_cursor = await paginate(
-        session, _with_children(statement), sort=order, limit=limit, cursor=cursor
-    )
-    return await read_many(session, claims=[row[0] for row in rows]), next_cursor
+    return await _page(session, _with_children(statement), sort=order, page=page)
+
+
+async def _page(
+    session: AsyncSession, statement: Select[Any], *, sort: Sort, page: PageRequest
+) -> Page[ClaimRead]:
+    """Return ``page`` of the claims ``statement`` selects, in ``sort`` order."""
+    rows, next_cursor = await paginate(session, statement, sort=sort, page=page)
+    items = await read_many(session, claims=[row[0] for row in rows])
+    return Page[ClaimRead](items=items, next_cursor=next_cursor)
 
 
 async def _slug_taken(session: AsyncSession, slug: str, *, claim_id: int | None = None) -> bool:

@@ -12,7 +12,7 @@ from app.evidence import service
 from app.evidence.dependencies import EvidenceEdit
 from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceUpdate
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import EvidenceIdPath
 from app.response_cache import ScopedByEntities
 from app.vocabularies import Stance
@@ -32,15 +32,11 @@ async def list_for_claim(
     request: Request,
     plain_rows: RowsDep,
     stance: Annotated[list[Stance] | None, Query(description="Only these stances.")] = None,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List the studies behind a claim: strongest design first, then the newest year."""
-    items, next_cursor = await service.list(
-        plain_rows, claim=claim, stances=stance or [], limit=limit, cursor=cursor
-    )
-    page = Page[EvidenceRead](items=items, next_cursor=next_cursor)
-    return page_response(request, page)
+    found = await service.list(plain_rows, page, claim=claim, stances=stance or [])
+    return page_response(request, found)
 
 
 @router.post(

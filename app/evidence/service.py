@@ -17,7 +17,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence.schemas import EvidenceCreate, EvidenceRead, EvidenceSummary, EvidenceUpdate
 from app.models import Claim, Evidence, Study
 from app.models.base import UTCDateTime, utcnow
-from app.pagination import Sort, SortKey, decode_cursor, page_of
+from app.pagination import Page, PageRequest, Sort, SortKey, decode_cursor, page_of
 from app.response_cache import depends_on
 from app.review import service as review_service
 from app.row_reads import RowReader
@@ -141,18 +141,14 @@ _AUTHOR_PARTS = ("family", "given", "non_dropping_particle", "dropping_particle"
 
 
 async def list(
-    rows: RowReader,
-    *,
-    claim: "ClaimRow",
-    stances: Sequence[Stance],
-    limit: int,
-    cursor: str | None,
-) -> tuple[builtins.list[EvidenceRead], str | None]:
+    rows: RowReader, page: PageRequest, *, claim: "ClaimRow", stances: Sequence[Stance]
+) -> Page[EvidenceRead]:
     """Return a page of a claim's evidence: strongest design first, then newest year."""
+    cursor = page.cursor
     rank, year, last_id = decode_cursor(cursor, STRONGEST_FIRST) if cursor else (-1, 0, 0)
     wanted = builtins.list(dict.fromkeys(stances or Stance))
     params: dict[str, Any] = {f"stance_{n}": wanted[n % len(wanted)] for n in range(4)}
-    params.update(claim=claim.id, rank=rank, year=year, id=last_id, limit=limit + 1)
+    params.update(claim=claim.id, rank=rank, year=year, id=last_id, limit=page.limit + 1)
     async with rows.snapshot() as fetch:
         found = await fetch(PAGE, params)
     ref = ClaimRef(id=claim.id, slug=claim.slug, statement=claim.statement)
@@ -163,12 +159,14 @@ async def list(
         if row[19] is not None:
             parts = dict(zip(_AUTHOR_PARTS, row[19:24], strict=True))
             items[-1][0].study.authors.append(Author(**parts, literal=row[24]))
-    page, next_cursor = page_of(items, sort=STRONGEST_FIRST, limit=limit, key=lambda item: item[1])
-    depends_on("evidence", [item.id for item, _ in page])
-    depends_on("study", [item.study.id for item, _ in page])
-    if page:
+    kept, next_cursor = page_of(
+        items, sort=STRONGEST_FIRST, limit=page.limit, key=lambda item: item[1]
+    )
+    depends_on("evidence", [item.id for item, _ in kept])
+    depends_on("study", [item.study.id for item, _ in kept])
+    if kept:
         depends_on("claim", [claim.id])
-    return [item for item, _ in page], next_cursor
+    return Page[EvidenceRead](items=[item for item, _ in kept], next_cursor=next_cursor)
 
 
 def _page_item(row: Sequence[Any], claim: ClaimRef) -> EvidenceRead:

@@ -8,7 +8,7 @@ from app.claims import service as claim_service
 from app.claims.schemas import ClaimRead
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.vocabularies import ReviewReasonKind
 
 router = APIRouter(tags=["claims"])
@@ -27,8 +27,7 @@ async def list_queue(
         list[ReviewReasonKind] | None,
         Query(description="Only claims with one of these reasons (repeatable)."),
     ] = None,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List the claims that need review, the one with the oldest reason first.
 
@@ -38,8 +37,5 @@ async def list_queue(
     (the assessment changed after the verdict and no longer agrees with it). Recording a new
     verdict clears them; each claim's `review` lists its reasons with `since`.
     """
-    items, next_cursor = await claim_service.review_queue(
-        session, reasons=reason or [], limit=limit, cursor=cursor
-    )
-    page = Page[ClaimRead](items=items, next_cursor=next_cursor)
-    return page_response(request, page)
+    found = await claim_service.review_queue(session, page, reasons=reason or [])
+    return page_response(request, found)

@@ -11,7 +11,7 @@ from app.db import SessionDep
 from app.errors import InvalidInput, UnsupportedMediaType, problem_responses
 from app.http_cache import model_response, write_response
 from app.imports.dependencies import import_text
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import MAX_ID, SourceIdPath
 from app.sources import service
 from app.sources.dependencies import SourceEdit
@@ -40,16 +40,12 @@ async def list_(
     study: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only sources that cite this study.")
     ] = None,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List sources, newest first: the articles, posts and videos that spread or refute claims."""
     found_claim = await claim_service.get(session, ref=claim) if claim else None
-    items, next_cursor = await service.list(
-        session, claim=found_claim, study_id=study, limit=limit, cursor=cursor
-    )
-    page = Page[SourceRead](items=items, next_cursor=next_cursor)
-    return page_response(request, page)
+    found = await service.list(session, page, claim=found_claim, study_id=study)
+    return page_response(request, found)
 
 
 CHECK_EXAMPLE = """Darlow et al. (2013) documented how clinician language shapes beliefs.

@@ -16,7 +16,7 @@ from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Source, SourceAppearance, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 from app.sources import matching
 from app.sources.parsing import ParsedReference, find_references
 from app.sources.schemas import (
@@ -114,13 +114,8 @@ NEWEST_FIRST = Sort(
 
 
 async def list(
-    session: AsyncSession,
-    *,
-    claim: Claim | None,
-    study_id: int | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[builtins.list[SourceRead], str | None]:
+    session: AsyncSession, page: PageRequest, *, claim: Claim | None, study_id: int | None
+) -> Page[SourceRead]:
     """Return a page of sources, newest first; only those a claim appears in or citing a study."""
     statement = _with_children(select(Source))
     if claim is not None:
@@ -135,10 +130,8 @@ async def list(
                 select(SourceCitation.source_id).where(SourceCitation.study_id == study_id)
             )
         )
-    rows, next_cursor = await paginate(
-        session, statement, sort=NEWEST_FIRST, limit=limit, cursor=cursor
-    )
-    return [to_read(row[0]) for row in rows], next_cursor
+    rows, next_cursor = await paginate(session, statement, sort=NEWEST_FIRST, page=page)
+    return Page[SourceRead](items=[to_read(row[0]) for row in rows], next_cursor=next_cursor)
 
 
 async def _ensure_unique_url(

@@ -8,7 +8,7 @@ from app.auth.dependencies import CurrentEditor
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import StudyIdPath
 from app.response_cache import ScopedByEntities
 from app.studies import service
@@ -44,12 +44,12 @@ async def list_(
     pmid: Annotated[Pmid, Query(max_length=32, description="Exact PubMed id.")] = None,
     retracted: Annotated[bool | None, Query()] = None,
     sort: Annotated[StudySort, Query(description="Order; `-` means descending.")] = "-created_at",
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List studies, newest first by default, filtered by design, type, year or identifier."""
-    items, next_cursor = await service.list(
+    found = await service.list(
         session,
+        page,
         q=q,
         designs=design or [],
         publication_type=publication_type,
@@ -59,11 +59,8 @@ async def list_(
         pmid=pmid,
         retracted=retracted,
         sort=sort,
-        limit=limit,
-        cursor=cursor,
     )
-    page = Page[StudyRead](items=items, next_cursor=next_cursor)
-    return page_response(request, page)
+    return page_response(request, found)
 
 
 @router.get(

@@ -17,7 +17,7 @@ from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Evidence, SourceCitation, Study, StudyAuthor
 from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 from app.response_cache import depends_on
 from app.review import service as review_service
 from app.studies.citation_keys import first_free, key_stem
@@ -232,6 +232,7 @@ SORTS = {
 
 async def list(
     session: AsyncSession,
+    page: PageRequest,
     *,
     q: str | None,
     designs: Sequence[Design],
@@ -242,9 +243,7 @@ async def list(
     pmid: str | None,
     retracted: bool | None,
     sort: str,
-    limit: int,
-    cursor: str | None,
-) -> tuple[builtins.list[StudyRead], str | None]:
+) -> Page[StudyRead]:
     """Return a page of studies, filtered and sorted."""
     statement = _filtered(
         select(Study).options(selectinload(Study.authors)),
@@ -257,10 +256,8 @@ async def list(
         pmid=pmid,
         retracted=retracted,
     )
-    rows, next_cursor = await paginate(
-        session, statement, sort=SORTS[sort], limit=limit, cursor=cursor
-    )
-    return [to_read(row[0]) for row in rows], next_cursor
+    rows, next_cursor = await paginate(session, statement, sort=SORTS[sort], page=page)
+    return Page[StudyRead](items=[to_read(row[0]) for row in rows], next_cursor=next_cursor)
 
 
 async def find_duplicate(

@@ -6,7 +6,7 @@ from app.auth.dependencies import CurrentEditor
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import TopicPath
 from app.topics import service
 from app.topics.dependencies import TopicEdit
@@ -21,13 +21,9 @@ router = APIRouter(prefix="/v1/topics", tags=["topics"])
     response_model=Page[TopicRead],
     responses=problem_responses(422),
 )
-async def list_(
-    request: Request, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
-) -> Response:
+async def list_(request: Request, session: SessionDep, page: PageParams = FIRST_PAGE) -> Response:
     """List topics by name, each with the number of claims it tags."""
-    items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
-    page = Page[TopicRead](items=items, next_cursor=next_cursor)
-    return page_response(request, page)
+    return page_response(request, await service.list(session, page))
 
 
 @router.get(

@@ -12,7 +12,7 @@ from app.editing import Edit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Claim, Topic, claim_topics
 from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 from app.params import as_id
 from app.slugs import slugify
 from app.topics.schemas import TopicClaim, TopicCreate, TopicDetail, TopicRead, TopicUpdate
@@ -105,16 +105,13 @@ async def read(session: AsyncSession, *, topic: Topic) -> TopicDetail:
 BY_NAME = Sort("name", (SortKey(Topic.name, kind=str), SortKey(Topic.id)))
 
 
-async def list(
-    session: AsyncSession, *, limit: int, cursor: str | None
-) -> tuple[builtins.list[TopicRead], str | None]:
+async def list(session: AsyncSession, page: PageRequest) -> Page[TopicRead]:
     """Return a page of topics by name, with their claim counts."""
-    rows, next_cursor = await paginate(
-        session, select(Topic), sort=BY_NAME, limit=limit, cursor=cursor
-    )
+    rows, next_cursor = await paginate(session, select(Topic), sort=BY_NAME, page=page)
     topics = [row[0] for row in rows]
     counts = await _claim_counts(session, [topic.id for topic in topics])
-    return [_read(topic, counts.get(topic.id, 0)) for topic in topics], next_cursor
+    items = [_read(topic, counts.get(topic.id, 0)) for topic in topics]
+    return Page[TopicRead](items=items, next_cursor=next_cursor)
 
 
 async def _ensure_slug_free(session: AsyncSession, slug: str) -> None:

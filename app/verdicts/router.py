@@ -7,7 +7,7 @@ from app.claims.dependencies import ClaimForWrite, ValidClaimAlone
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import VerdictIdPath
 from app.response_cache import ScopedByEntities
 from app.verdicts import service
@@ -27,13 +27,10 @@ async def list_verdicts(
     claim: ValidClaimAlone,
     request: Request,
     session: SessionDep,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List a claim's verdicts, newest first; the current one has `is_current: true`."""
-    items, next_cursor = await service.list(session, claim=claim, limit=limit, cursor=cursor)
-    page = Page[VerdictRead](items=items, next_cursor=next_cursor)
-    return page_response(request, page)
+    return page_response(request, await service.list(session, page, claim=claim))
 
 
 @router.get(

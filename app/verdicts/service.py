@@ -1,6 +1,5 @@
 """Verdicts: record a new current verdict, read the current ones and the history."""
 
-import builtins
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,7 +14,7 @@ from app.changes import service as changes_service
 from app.errors import InvalidInput, NotFound
 from app.models import Claim, Verdict
 from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 from app.review import service as review_service
 from app.verdicts.schemas import AssessedAtDecision, VerdictCreate, VerdictRead
 from app.vocabularies import RATING_VALUES
@@ -93,15 +92,11 @@ NEWEST_FIRST = Sort(
 )
 
 
-async def list(
-    session: AsyncSession, *, claim: Claim, limit: int, cursor: str | None
-) -> tuple[builtins.list[VerdictRead], str | None]:
+async def list(session: AsyncSession, page: PageRequest, *, claim: Claim) -> Page[VerdictRead]:
     """Return a page of a claim's verdicts, newest first."""
     statement = select(Verdict).where(Verdict.claim_id == claim.id)
-    rows, next_cursor = await paginate(
-        session, statement, sort=NEWEST_FIRST, limit=limit, cursor=cursor
-    )
-    return [to_read(row[0]) for row in rows], next_cursor
+    rows, next_cursor = await paginate(session, statement, sort=NEWEST_FIRST, page=page)
+    return Page[VerdictRead](items=[to_read(row[0]) for row in rows], next_cursor=next_cursor)
 
 
 async def create(

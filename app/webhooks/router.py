@@ -8,7 +8,7 @@ from app.auth.dependencies import CurrentAdmin
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
-from app.pagination import CursorQuery, LimitQuery, Page, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, page_response
 from app.params import MAX_ID
 from app.webhooks import service
 from app.webhooks.schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
@@ -65,13 +65,10 @@ async def list_webhooks(
     request: Request,
     session: SessionDep,
     _actor: CurrentAdmin,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List subscriptions, oldest first; never their secrets."""
-    items, next_cursor = await service.list(session, limit=limit, cursor=cursor)
-    page = Page[WebhookRead](items=list(items), next_cursor=next_cursor)
-    return page_response(request, page, public=False)
+    return page_response(request, await service.list(session, page), public=False)
 
 
 @router.get(
@@ -113,16 +110,12 @@ async def list_deliveries(
     webhook_id: WebhookIdPath,
     session: SessionDep,
     _actor: CurrentAdmin,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
+    page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List the subscription's deliveries, newest first: status, every attempt with the answer's
     status code (or the error), and the next retry while one is due."""
-    items, next_cursor = await service.list_deliveries(
-        session, webhook_id=webhook_id, limit=limit, cursor=cursor
-    )
-    page = Page[DeliveryRead](items=list(items), next_cursor=next_cursor)
-    return page_response(request, page, public=False)
+    found = await service.list_deliveries(session, page, webhook_id=webhook_id)
+    return page_response(request, found, public=False)
 
 
 @router.post(

@@ -38,7 +38,7 @@ from app.models import (
     WebhookDelivery,
 )
 from app.models.base import utcnow
-from app.pagination import Sort, SortKey, paginate
+from app.pagination import Page, PageRequest, Sort, SortKey, paginate
 from app.webhooks.schemas import (
     AttemptRead,
     DeliveryRead,
@@ -121,14 +121,11 @@ OLDEST_FIRST = Sort("id", (SortKey(Webhook.id),))
 NEWEST_DELIVERY_FIRST = Sort("-id", (SortKey(WebhookDelivery.id, descending=True),))
 
 
-async def list(
-    session: AsyncSession, *, limit: int, cursor: str | None
-) -> tuple[Sequence[WebhookRead], str | None]:
+async def list(session: AsyncSession, page: PageRequest) -> Page[WebhookRead]:
     """Return a page of subscriptions, oldest first."""
-    rows, next_cursor = await paginate(
-        session, select(Webhook), sort=OLDEST_FIRST, limit=limit, cursor=cursor
-    )
-    return [WebhookRead.model_validate(row[0]) for row in rows], next_cursor
+    rows, next_cursor = await paginate(session, select(Webhook), sort=OLDEST_FIRST, page=page)
+    items = [WebhookRead.model_validate(row[0]) for row in rows]
+    return Page[WebhookRead](items=items, next_cursor=next_cursor)
 
 
 async def delete(session: AsyncSession, *, webhook_id: int, actor: Actor) -> None:
@@ -185,20 +182,20 @@ async def _attempts_of(
 
 
 async def list_deliveries(
-    session: AsyncSession, *, webhook_id: int, limit: int, cursor: str | None
-) -> tuple[Sequence[DeliveryRead], str | None]:
+    session: AsyncSession, page: PageRequest, *, webhook_id: int
+) -> Page[DeliveryRead]:
     """Return a page of a subscription's deliveries, newest first, with their attempts."""
     await get(session, webhook_id=webhook_id)
     rows, next_cursor = await paginate(
         session,
         select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id),
         sort=NEWEST_DELIVERY_FIRST,
-        limit=limit,
-        cursor=cursor,
+        page=page,
     )
-    page = [row[0] for row in rows]
-    attempts = await _attempts_of(session, [row.id for row in page])
-    return [_delivery_read(row, attempts[row.id]) for row in page], next_cursor
+    deliveries = [row[0] for row in rows]
+    attempts = await _attempts_of(session, [row.id for row in deliveries])
+    items = [_delivery_read(row, attempts[row.id]) for row in deliveries]
+    return Page[DeliveryRead](items=items, next_cursor=next_cursor)
 
 
 async def redeliver(session: AsyncSession, *, webhook_id: int, delivery_id: int) -> DeliveryRead:
