@@ -1,7 +1,7 @@
 """Audit rows and change-feed entries, written in the same transaction as the write."""
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -65,16 +65,37 @@ class Recorded(Protocol):
     def model_dump(self, *, mode: str) -> dict[str, Any]: ...
 
 
-async def created(session: AsyncSession, *, actor: Actor, entity: str, after: Recorded) -> None:
-    """Record the creation of ``after``."""
+RecordedT = TypeVar("RecordedT", bound=Recorded)
+
+
+async def changed(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    before: BaseModel | None,
+    after: RecordedT,
+) -> RecordedT:
+    """Record a write that turned ``before`` (None: not there) into ``after``; return ``after``."""
     await record(
         session,
         actor=actor,
-        action="create",
+        action=action,
         entity=entity,
         entity_id=after.id,
-        before=None,
+        before=before,
         after=after.model_dump(mode="json"),
+    )
+    return after
+
+
+async def created(
+    session: AsyncSession, *, actor: Actor, entity: str, after: RecordedT, action: str = "create"
+) -> RecordedT:
+    """Record the creation (or the restoring) of ``after``; return ``after``."""
+    return await changed(
+        session, actor=actor, action=action, entity=entity, before=None, after=after
     )
 
 
@@ -83,18 +104,12 @@ async def updated(
     *,
     edit: Edit[Any, Any],
     entity: str,
-    after: Recorded,
+    after: RecordedT,
     action: str = "update",
-) -> None:
-    """Record an edit: the state before it (``edit.before``), and ``after``."""
-    await record(
-        session,
-        actor=edit.actor,
-        action=action,
-        entity=entity,
-        entity_id=after.id,
-        before=edit.before,
-        after=after.model_dump(mode="json"),
+) -> RecordedT:
+    """Record an edit: the state before it (``edit.before``), and ``after``; return ``after``."""
+    return await changed(
+        session, actor=edit.actor, action=action, entity=entity, before=edit.before, after=after
     )
 
 

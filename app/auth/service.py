@@ -34,15 +34,8 @@ async def create(
     session.add(key)
     await session.flush()
     read = ApiKeyRead.model_validate(key)
-    await audit_service.record(
-        session,
-        actor=actor or Actor(key_id=key.id, name=key.name, role=key.role),
-        action="create",
-        entity="api_key",
-        entity_id=key.id,
-        before=None,
-        after=read,
-    )
+    creator = actor or Actor(key_id=key.id, name=key.name, role=key.role)
+    await audit_service.created(session, actor=creator, entity="api_key", after=read)
     return ApiKeyCreated(**read.model_dump(), secret=new.secret)
 
 
@@ -66,12 +59,7 @@ async def revoke(session: AsyncSession, *, key_id: int, actor: Actor) -> None:
     before = ApiKeyRead.model_validate(key)
     key.revoked_at = utcnow()
     await session.flush()
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="revoke",
-        entity="api_key",
-        entity_id=key.id,
-        before=before,
-        after=ApiKeyRead.model_validate(key),
+    after = ApiKeyRead.model_validate(key)
+    await audit_service.changed(
+        session, actor=actor, action="revoke", entity="api_key", before=before, after=after
     )

@@ -393,9 +393,9 @@ async def create(
     session.add(claim)
     await session.flush()
     await semantic_service.store(session, claims=[semantic_service.texts_of(claim)])
-    created = await read(session, claim=claim)
-    await audit_service.created(session, actor=actor, entity="claim", after=created)
-    return created
+    return await audit_service.created(
+        session, actor=actor, entity="claim", after=await read(session, claim=claim)
+    )
 
 
 async def update(
@@ -426,9 +426,9 @@ async def update(
     await session.flush()
     if changes.keys() & {"statement", "aliases", "summary"}:
         await semantic_service.store(session, claims=[semantic_service.texts_of(claim)])
-    updated = await read(session, claim=claim)
-    await audit_service.updated(session, edit=edit, entity="claim", after=updated)
-    return updated
+    return await audit_service.updated(
+        session, edit=edit, entity="claim", after=await read(session, claim=claim)
+    )
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Claim, ClaimRead]) -> None:
@@ -447,16 +447,9 @@ async def restore(session: AsyncSession, *, claim: Claim, actor: Actor) -> Claim
     claim.updated_at = utcnow()
     await session.flush()
     restored = await read(session, claim=claim)
-    await audit_service.record(
-        session,
-        actor=actor,
-        action="restore",
-        entity="claim",
-        entity_id=claim.id,
-        before=None,
-        after=restored,
+    return await audit_service.created(
+        session, actor=actor, entity="claim", after=restored, action="restore"
     )
-    return restored
 
 
 async def stats(session: AsyncSession) -> Stats:

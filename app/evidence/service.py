@@ -266,9 +266,9 @@ async def create(
     _touch(session, claim)
     await session.flush()
     await _review(session, claim)
-    created = to_read(evidence, claim=claim, study=study)
-    await audit_service.created(session, actor=actor, entity="evidence", after=created)
-    return created
+    return await audit_service.created(
+        session, actor=actor, entity="evidence", after=to_read(evidence, claim=claim, study=study)
+    )
 
 
 async def update(
@@ -284,9 +284,7 @@ async def update(
     _touch(session, evidence.claim)
     await session.flush()
     await _review(session, evidence.claim)
-    updated = read(evidence)
-    await audit_service.updated(session, edit=edit, entity="evidence", after=updated)
-    return updated
+    return await audit_service.updated(session, edit=edit, entity="evidence", after=read(evidence))
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Evidence, EvidenceRead]) -> None:

@@ -210,9 +210,9 @@ async def create(session: AsyncSession, *, data: SourceCreate, actor: Actor) -> 
     source.citations = await _citations(session, data.citations)
     session.add(source)
     await session.flush()
-    created = await _reloaded(session, source.id)
-    await audit_service.created(session, actor=actor, entity="source", after=created)
-    return created
+    return await audit_service.created(
+        session, actor=actor, entity="source", after=await _reloaded(session, source.id)
+    )
 
 
 async def update(
@@ -238,9 +238,9 @@ async def update(
     source.version += 1
     source.updated_at = utcnow()
     await session.flush()
-    updated = await _reloaded(session, source.id)
-    await audit_service.updated(session, edit=edit, entity="source", after=updated)
-    return updated
+    return await audit_service.updated(
+        session, edit=edit, entity="source", after=await _reloaded(session, source.id)
+    )
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Source, SourceRead]) -> None:

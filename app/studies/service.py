@@ -375,8 +375,7 @@ async def create(session: AsyncSession, *, data: StudyCreate, actor: Actor) -> S
 async def record_created(session: AsyncSession, *, study: Study, actor: Actor) -> StudyDetail:
     """Audit the creation of a new (flushed) study; return its representation."""
     created = StudyDetail(**to_read(study).model_dump(), cited_for=[])
-    await audit_service.created(session, actor=actor, entity="study", after=created)
-    return created
+    return await audit_service.created(session, actor=actor, entity="study", after=created)
 
 
 def _assessed_fields(study: Study) -> tuple[Any, ...]:
@@ -427,9 +426,9 @@ async def update(
             design_changed=study.design != assessed_before[1],
             at=study.updated_at,
         )
-    updated = await read(session, study=study)
-    await audit_service.updated(session, edit=edit, entity="study", after=updated)
-    return updated
+    return await audit_service.updated(
+        session, edit=edit, entity="study", after=await read(session, study=study)
+    )
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Study, StudyDetail]) -> None:

@@ -130,9 +130,9 @@ async def create(session: AsyncSession, *, data: TopicCreate, actor: Actor) -> T
     topic = Topic(slug=slug, name=data.name, description=data.description)
     session.add(topic)
     await session.flush()
-    created = await read(session, topic=topic)
-    await audit_service.created(session, actor=actor, entity="topic", after=created)
-    return created
+    return await audit_service.created(
+        session, actor=actor, entity="topic", after=await read(session, topic=topic)
+    )
 
 
 async def update(
@@ -153,9 +153,9 @@ async def update(
     topic.version += 1
     topic.updated_at = utcnow()
     await session.flush()
-    updated = await read(session, topic=topic)
-    await audit_service.updated(session, edit=edit, entity="topic", after=updated)
-    return updated
+    return await audit_service.updated(
+        session, edit=edit, entity="topic", after=await read(session, topic=topic)
+    )
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Topic, TopicDetail]) -> None:

@@ -141,14 +141,11 @@ async def create(
     changes_service.track_claims(session, [claim.id])
     await session.flush()
     await review_service.answered_by_verdict(session, claim_id=claim.id)
-    created = to_read(verdict)
-    await audit_service.record(
+    return await audit_service.changed(
         session,
         actor=actor,
         action="create",
         entity="verdict",
-        entity_id=verdict.id,
         before=previous.get(claim.id),
-        after=created,
+        after=to_read(verdict),
     )
-    return created
