@@ -17,8 +17,9 @@ driver directly, through one interface whatever the backend:
   trip (no ``BEGIN``: each statement sees what was committed when it began, as the engine's
   sessions under READ COMMITTED do).
 
-Timestamps come back as the engine would give them: the column types a statement names
-(``.columns(created_at=UTCDateTime())``) convert values with the dialect's own processors.
+Values go and come back as the engine would bind and give them: the column types a statement
+names (``.columns(created_at=UTCDateTime())``, ``.bindparams(sa.bindparam("at", type_=...))``)
+convert values with the dialect's own processors.
 """
 
 import sqlite3
@@ -66,8 +67,16 @@ class _Compiled:
 
     sql: str
     names: tuple[str, ...]  # bind parameters in the order the driver takes them
+    binders: tuple[Any, ...]  # for each, the typed parameter's bind processor, or None
     types: Mapping[str, Any]  # typed result columns by name
     dialect: Dialect
+
+    def values(self, params: Mapping[str, Any]) -> list[Any]:
+        """Return the parameters in the driver's order, as the dialect binds their types."""
+        return [
+            params[name] if binder is None else binder(params[name])
+            for name, binder in zip(self.names, self.binders, strict=True)
+        ]
 
     def converters(self, columns: Sequence[str]) -> tuple[tuple[int, Any], ...]:
         """Return ``(position, processor)`` for each result column that needs converting."""
@@ -91,11 +100,17 @@ def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
             for column in statement.selected_columns
             if not isinstance(column.type, sa.types.NullType)
         }
+    names = tuple(compiled.positiontup or ())
+    binders = []
+    for name in names:
+        bind_type = compiled.binds[name].type
+        binders.append(
+            None
+            if isinstance(bind_type, sa.types.NullType)
+            else bind_type.dialect_impl(dialect).bind_processor(dialect)
+        )
     return _Compiled(
-        sql=compiled.string,
-        names=tuple(compiled.positiontup or ()),
-        types=types,
-        dialect=dialect,
+        sql=compiled.string, names=names, binders=tuple(binders), types=types, dialect=dialect
     )
 
 
@@ -170,7 +185,7 @@ class SqliteRows:
 
         async def fetch(statement: Statement, params: Mapping[str, Any]) -> list[Row]:
             compiled = statements.compiled(statement)
-            values = [params[name] for name in compiled.names]
+            values = compiled.values(params)
             started = perf_counter() if listeners else 0.0
             cursor = connection.execute(compiled.sql, values)
             rows = cursor.fetchall()
@@ -241,7 +256,7 @@ class PostgresqlRows:
 
             async def fetch(statement: Statement, params: Mapping[str, Any]) -> list[Row]:
                 compiled = statements.compiled(statement)
-                values = [params[name] for name in compiled.names]
+                values = compiled.values(params)
                 started = perf_counter() if listeners else 0.0
                 records = await connection.fetch(compiled.sql, *values)
                 if listeners:

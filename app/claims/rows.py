@@ -102,7 +102,9 @@ async def _claim_row(fetch: Fetch, ref: str) -> ClaimRow:
 async def claim_row(rows: RowReader, *, ref: str) -> ClaimRow:
     """Return the undeleted claim with this id, slug or former slug as a row; 404 otherwise."""
     async with rows.snapshot() as fetch:
-        return await _claim_row(fetch, ref)
+        claim = await _claim_row(fetch, ref)
+    depends_on("claim", [claim.id])
+    return claim
 
 
 async def document(rows: RowReader, *, ref: str) -> bytes:

@@ -164,8 +164,6 @@ async def list(
     )
     depends_on("evidence", [item.id for item, _ in kept])
     depends_on("study", [item.study.id for item, _ in kept])
-    if kept:
-        depends_on("claim", [claim.id])
     return Page[EvidenceRead](items=[item for item, _ in kept], next_cursor=next_cursor)
 
 

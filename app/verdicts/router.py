@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Request, Response
 
 from app.auth.dependencies import CurrentEditor
-from app.claims.dependencies import ClaimForWrite, ValidClaimAlone
-from app.db import SessionDep
+from app.claims.dependencies import ClaimForWrite, ValidClaimAlone, ValidClaimRow
+from app.db import RowsDep, SessionDep
 from app.errors import problem_responses
 from app.http_cache import model_response, write_response
 from app.pagination import FIRST_PAGE, Page, PageParams, page_response
@@ -24,13 +24,13 @@ router = APIRouter(prefix="/v1/claims/{claim}/verdicts", tags=["claims"])
     dependencies=[ScopedByEntities],
 )
 async def list_verdicts(
-    claim: ValidClaimAlone,
+    claim: ValidClaimRow,
     request: Request,
-    session: SessionDep,
+    plain_rows: RowsDep,
     page: PageParams = FIRST_PAGE,
 ) -> Response:
     """List a claim's verdicts, newest first; the current one has `is_current: true`."""
-    return page_response(request, await service.list(session, page, claim=claim))
+    return page_response(request, await service.list(plain_rows, page, claim=claim))
 
 
 @router.get(

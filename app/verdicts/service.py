@@ -2,7 +2,9 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +15,15 @@ from app.auth.actor import Actor
 from app.changes import service as changes_service
 from app.errors import InvalidInput, NotFound
 from app.models import Claim, Verdict
-from app.models.base import utcnow
-from app.pagination import Page, PageRequest, Sort, SortKey, paginate
+from app.models.base import UTCDateTime, utcnow
+from app.pagination import Page, PageRequest, Sort, SortKey, decode_cursor, page_of
 from app.review import service as review_service
+from app.row_reads import RowReader
 from app.verdicts.schemas import AssessedAtDecision, VerdictCreate, VerdictRead
-from app.vocabularies import RATING_VALUES
+from app.vocabularies import RATING_VALUES, Rating
+
+if TYPE_CHECKING:  # app.claims.rows imports the claims service, which imports this one
+    from app.claims.rows import ClaimRow
 
 # A rationale that departs from the assessment must be a sentence: this many words at least.
 SENTENCE_WORDS = 4
@@ -27,12 +33,26 @@ class VerdictNotFound(NotFound):
     """No verdict with that id on that claim."""
 
 
-def to_read(verdict: Verdict) -> VerdictRead:
+class VerdictRow(NamedTuple):
+    """A verdict's row as :data:`HISTORY` selects it."""
+
+    id: int
+    rating: str
+    certainty: str
+    rationale: str
+    decided_at: datetime
+    decided_by: str
+    is_current: bool
+    assessed_rating: str | None
+    assessed_certainty: str | None
+
+
+def to_read(verdict: Verdict | VerdictRow) -> VerdictRead:
     """Return a verdict's representation."""
     return VerdictRead(
         id=verdict.id,
         rating=verdict.rating,
-        rating_value=RATING_VALUES[verdict.rating],
+        rating_value=RATING_VALUES[Rating(verdict.rating)],
         certainty=verdict.certainty,
         rationale=verdict.rationale,
         decided_at=verdict.decided_at,
@@ -92,11 +112,51 @@ NEWEST_FIRST = Sort(
 )
 
 
-async def list(session: AsyncSession, page: PageRequest, *, claim: Claim) -> Page[VerdictRead]:
+_HISTORY_COLUMNS = """
+    SELECT id, rating, certainty, rationale, decided_at, decided_by, is_current,
+           assessed_rating, assessed_certainty
+      FROM verdicts
+"""
+_HISTORY_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "decided_at": UTCDateTime(),
+    "is_current": sa.Boolean(),
+}
+# A page of a claim's verdicts in NEWEST_FIRST order: the first, and those after a cursor.
+HISTORY = sa.text(
+    _HISTORY_COLUMNS
+    + """
+     WHERE claim_id = :claim
+     ORDER BY decided_at DESC, id DESC
+     LIMIT :limit
+    """
+).columns(**_HISTORY_TYPES)
+HISTORY_AFTER = (
+    sa.text(
+        _HISTORY_COLUMNS
+        + """
+     WHERE claim_id = :claim
+       AND (decided_at < :decided_at OR (decided_at = :decided_at AND id < :id))
+     ORDER BY decided_at DESC, id DESC
+     LIMIT :limit
+    """
+    )
+    .bindparams(sa.bindparam("decided_at", type_=UTCDateTime()))
+    .columns(**_HISTORY_TYPES)
+)
+
+
+async def list(rows: RowReader, page: PageRequest, *, claim: "ClaimRow") -> Page[VerdictRead]:
     """Return a page of a claim's verdicts, newest first."""
-    statement = select(Verdict).where(Verdict.claim_id == claim.id)
-    rows, next_cursor = await paginate(session, statement, sort=NEWEST_FIRST, page=page)
-    return Page[VerdictRead](items=[to_read(row[0]) for row in rows], next_cursor=next_cursor)
+    params: dict[str, Any] = {"claim": claim.id, "limit": page.limit + 1}
+    if page.cursor:
+        params["decided_at"], params["id"] = decode_cursor(page.cursor, NEWEST_FIRST)
+    async with rows.snapshot() as fetch:
+        found = await fetch(HISTORY_AFTER if page.cursor else HISTORY, params)
+    verdicts = [VerdictRow(*row) for row in found]
+    kept, next_cursor = page_of(
+        verdicts, sort=NEWEST_FIRST, limit=page.limit, key=lambda row: (row.decided_at, row.id)
+    )
+    return Page[VerdictRead](items=[to_read(row) for row in kept], next_cursor=next_cursor)
 
 
 async def create(
