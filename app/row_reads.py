@@ -22,6 +22,7 @@ names (``.columns(created_at=UTCDateTime())``, ``.bindparams(sa.bindparam("at", 
 convert values with the dialect's own processors.
 """
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -252,7 +253,10 @@ class PostgresqlRows:
         """Yield a fetch that runs each statement in one round trip on a pooled connection."""
         pool = self._pool or await self._open()
         statements, listeners = self._statements, self.listeners
-        async with pool.acquire(timeout=self.wait_seconds) as connection:
+        # asyncio.timeout, not acquire(timeout=...): asyncpg's wait_for makes a task a call.
+        async with asyncio.timeout(self.wait_seconds):
+            connection = await pool.acquire()
+        try:
 
             async def fetch(statement: Statement, params: Mapping[str, Any]) -> list[Row]:
                 compiled = statements.compiled(statement)
@@ -267,6 +271,8 @@ class PostgresqlRows:
                 return _convert(records, converters)
 
             yield fetch
+        finally:
+            await pool.release(connection)
 
     async def close(self) -> None:
         """Close the pool."""
