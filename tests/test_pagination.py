@@ -99,3 +99,23 @@ def test_forged_cursors_are_422_on_every_list(admin: httpx.Client) -> None:
 def test_a_cursor_of_one_list_is_422_on_another(admin: httpx.Client) -> None:
     studies = admin.get("/v1/studies", params={"limit": 1}).json()["next_cursor"]
     assert_problem(admin.get("/v1/claims", params={"cursor": studies}), 422)
+
+
+# A list's own filter made invalid, with a bad `limit` and `cursor` beside it.
+BAD_FILTERS = {
+    "/v1/claims": ("q", ""),
+    "/v1/studies": ("year_from", "1"),
+    "/v1/claims/sitting-is-bad/evidence": ("stance", "neither"),
+    "/v1/sources": ("claim", ""),
+    "/v1/review-queue": ("reason", "boredom"),
+    "/v1/audit": ("entity_id", "0"),
+}
+
+
+@pytest.mark.usefixtures("content")
+def test_paging_errors_follow_the_lists_own_errors(admin: httpx.Client) -> None:
+    for path, (name, value) in BAD_FILTERS.items():
+        response = admin.get(path, params={name: value, "limit": 0, "cursor": "!"})
+        body = assert_problem(response, 422)
+        locs = [error["loc"][:2] for error in body["errors"]]  # a list's item adds its index
+        assert locs == [["query", name], ["query", "limit"], ["query", "cursor"]], path
