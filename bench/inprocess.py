@@ -30,6 +30,7 @@ from app.config import Settings
 from app.db import Database
 from app.main import create_app
 from bench.generate import SQLITE_PATH, postgresql_url, sqlite_url
+from bench.harness import RATIONALE
 
 
 @dataclass
@@ -497,6 +498,146 @@ async def reference_lists(
     return "\n".join(lines)
 
 
+class CountedTask(asyncio.tasks._PyTask):  # type: ignore[name-defined,misc]
+    """A task that counts its steps: each is a turn of the event loop it waited for.
+
+    An ``await`` that suspends (a thread hop to aiosqlite, a round trip on asyncpg, a lock or
+    a pool checkout that waits) ends a step; under load each new step queues behind every
+    ready callback of the other requests.
+    """
+
+    def __init__(self, coro: Any) -> None:
+        super().__init__(coro)
+        self.steps = 0
+
+    def _Task__step(self, exc: BaseException | None = None) -> None:
+        self.steps += 1
+        super()._Task__step(exc)
+
+
+@dataclass
+class WriteTimes:
+    """The two writes of the mixed workload, timed, with their statements and loop turns."""
+
+    patch: list[float] = field(default_factory=list)
+    verdict: list[float] = field(default_factory=list)
+    patch_statements: list[str] = field(default_factory=list)
+    verdict_statements: list[str] = field(default_factory=list)
+    patch_steps: list[int] = field(default_factory=list)
+    verdict_steps: list[int] = field(default_factory=list)
+    cpu: float = 0.0
+
+
+async def write_probe(
+    database_url: str,
+    secret: str,
+    written: list[str],
+    read: list[str],
+    *,
+    rounds: int,
+    readers: int,
+) -> tuple[WriteTimes, WriteTimes]:
+    """Make the mixed workload's two writes ``rounds`` times alone, then with ``readers``.
+
+    Each round GETs a claim, PATCHes its summary with the ETag read in ``If-Match``, and
+    POSTs a verdict. Alone, the statements of each write are logged and the loop turns it
+    spans are counted (a task that only yields counts them). Then ``readers`` tasks read
+    ``read`` (claim details) in turn, in this process and on this loop, while the same
+    writes are timed.
+    """
+    auth = {"Authorization": f"Bearer {secret}"}
+    results = (WriteTimes(), WriteTimes())
+    async with (
+        running_app(database_url) as (app, log),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=60
+        ) as client,
+    ):
+
+        async def one_round(number: int, into: WriteTimes, counted: bool) -> None:
+            slug = written[number % len(written)]
+            etag = (await client.get(f"/v1/claims/{slug}")).headers["etag"]
+            for name in ("patch", "verdict"):
+                log.reset()
+                started = time.perf_counter()
+                if name == "patch":
+                    request = client.patch(
+                        f"/v1/claims/{slug}",
+                        json={"summary": f"Summary revised by the benchmark ({number})."},
+                        headers={**auth, "If-Match": etag},
+                    )
+                else:
+                    request = client.post(
+                        f"/v1/claims/{slug}/verdicts",
+                        json={"rating": "mixed", "certainty": "low", "rationale": RATIONALE},
+                        headers=auth,
+                    )
+                task = CountedTask(request)
+                response = await task
+                took = time.perf_counter() - started
+                if response.status_code not in (200, 201):
+                    raise RuntimeError(f"{name} {slug}: {response.status_code} {response.text}")
+                getattr(into, name).append(took)
+                if counted:
+                    getattr(into, f"{name}_steps").append(task.steps)
+                    setattr(into, f"{name}_statements", list(log.statements))
+
+        alone, loaded = results
+        await one_round(0, WriteTimes(), False)  # warm compiled SQL
+        cpu = time.process_time()
+        for number in range(1, rounds + 1):
+            await one_round(number, alone, True)
+        alone.cpu = time.process_time() - cpu
+
+        stop = asyncio.Event()
+
+        async def reader(offset: int) -> None:
+            number = offset
+            while not stop.is_set():
+                await client.get(f"/v1/claims/{read[number % len(read)]}")
+                number += readers
+
+        tasks = [asyncio.ensure_future(reader(offset)) for offset in range(readers)]
+        await asyncio.sleep(1)
+        try:
+            for number in range(rounds + 1, 2 * rounds + 1):
+                await one_round(number, loaded, False)
+                await asyncio.sleep(0.25)
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+    return results
+
+
+def format_writes(backend: str, alone: WriteTimes, loaded: WriteTimes, readers: int) -> str:
+    """Return a Markdown table of the writes alone and under reads, and their statements."""
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+    lines = [
+        f"| {backend}: write | statements | loop turns waited alone | p50 ms alone | p50 ms with "
+        f"{readers} readers | p99 ms with {readers} readers |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name in ("patch", "verdict"):
+        lines.append(
+            f"| {name} | {len(getattr(alone, f'{name}_statements'))} | "
+            f"{statistics.median(getattr(alone, f'{name}_steps')):.0f} | "
+            f"{pct(getattr(alone, name), 0.5):.1f} | {pct(getattr(loaded, name), 0.5):.1f} | "
+            f"{pct(getattr(loaded, name), 0.99):.1f} |"
+        )
+    writes = len(alone.patch) + len(alone.verdict)
+    lines.append(
+        f"\nCPU per write alone: {1000 * alone.cpu / writes:.2f} ms (GET before each included)"
+    )
+    for name in ("patch", "verdict"):
+        lines.append(f"\n{name} statements:")
+        lines += [f"  {statement}" for statement in getattr(alone, f"{name}_statements")]
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Print statement counts and time split, or a profile of one request."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -514,8 +655,34 @@ def main() -> None:
     parser.add_argument(
         "--searches", type=int, metavar="N", help="time N of the benchmark's questions, unkept"
     )
+    parser.add_argument(
+        "--writes",
+        type=int,
+        metavar="N",
+        help="make the mixed workload's PATCH and verdict N times alone, then with --readers",
+    )
+    parser.add_argument("--readers", type=int, default=32)
     arguments = parser.parse_args()
     url = sqlite_url() if arguments.backend == "sqlite" else postgresql_url()
+    if arguments.writes is not None:
+        from bench.run import editor_key, sample
+
+        data = sample(100_000)
+        secret = editor_key(arguments.backend)
+        written = [slug for _, slug in data.claims[:200]]
+        read = [slug for _, slug in data.long_tail]
+        alone, loaded = asyncio.run(
+            write_probe(
+                url,
+                secret,
+                written,
+                read,
+                rounds=arguments.writes,
+                readers=arguments.readers,
+            )
+        )
+        print(format_writes(arguments.backend, alone, loaded, arguments.readers))
+        return
     if arguments.searches is not None:
         if arguments.searches < 2:
             parser.error("--searches needs at least 2 questions (it reports a p90)")
