@@ -33,8 +33,12 @@ async def valid_claim_row(claim: ClaimPath, plain_rows: RowsDep) -> ClaimRow:
 
 
 async def claim_for_write(claim: ClaimPath, session: SessionDep, _actor: CurrentEditor) -> Claim:
-    """Return the undeleted claim named by the path, locked for this transaction."""
-    return await service.get(session, ref=claim, for_update=True)
+    """Return the undeleted claim named by the path, locked for this transaction.
+
+    Without its aliases and topics: the writes under a claim (evidence, verdicts) do not
+    show them.
+    """
+    return await service.get(session, ref=claim, for_update=True, children=False)
 
 
 async def claim_edit(

@@ -91,26 +91,35 @@ async def get(
     ``children=False`` leaves its aliases and topics unloaded (two statements fewer), for
     reads of what hangs from a claim.
     """
+
+    def claim_where(condition: sa.ColumnElement[bool]) -> Select[Any]:
+        statement = select(Claim).where(condition)
+        if children:
+            statement = _with_children(statement)
+        if for_update:
+            statement = statement.with_for_update(of=Claim)
+        return statement
+
+    claim: Claim | None = None
     claim_id = as_id(ref)
     if claim_id is None:
-        # By slug; a former slug only when no claim has it now (two indexed lookups: an OR
-        # across both tables makes PostgreSQL scan every claim).
-        claim_id = (
-            await session.execute(select(Claim.id).where(Claim.slug == ref))
-        ).scalar_one_or_none()
-        if claim_id is None:
+        # By slug, in one statement when a claim has it now; a former slug only when none
+        # has (two indexed lookups: an OR across both tables makes PostgreSQL scan every
+        # claim). Whether it is deleted is checked here, as the query by id checks it.
+        claim = (await session.execute(claim_where(Claim.slug == ref))).scalars().first()
+        if claim is not None and (claim.deleted_at is not None) != deleted:
+            claim = None
+        elif claim is None:
             claim_id = (
                 await session.execute(select(ClaimSlug.claim_id).where(ClaimSlug.slug == ref))
             ).scalar_one_or_none()
-    visibility = Claim.deleted_at.is_not(None) if deleted else Claim.deleted_at.is_(None)
-    statement = select(Claim).where(Claim.id == claim_id, visibility)
-    if children:
-        statement = _with_children(statement)
-    if for_update:
-        statement = statement.with_for_update(of=Claim)
-    claim: Claim | None = (
-        (await session.execute(statement)).scalars().first() if claim_id is not None else None
-    )
+    if claim is None and claim_id is not None:
+        visibility = Claim.deleted_at.is_not(None) if deleted else Claim.deleted_at.is_(None)
+        claim = (
+            (await session.execute(claim_where((Claim.id == claim_id) & visibility)))
+            .scalars()
+            .first()
+        )
     if claim is None:
         state = "deleted " if deleted else ""
         raise ClaimNotFound(f"No {state}claim '{ref}'.")
@@ -424,11 +433,17 @@ async def update(
     claim.version += 1
     claim.updated_at = utcnow()
     await session.flush()
-    if changes.keys() & {"statement", "aliases", "summary"}:
+    if changes.keys() & {"statement", "aliases"}:
         await semantic_service.store(session, claims=[semantic_service.texts_of(claim)])
-    return await audit_service.updated(
-        session, edit=edit, entity="claim", after=await read(session, claim=claim)
-    )
+    elif "summary" in changes:
+        # No embedded text changed: the claim's vectors only move to a new generation, so
+        # that processes reload its words.
+        await semantic_service.touch(session, claim_ids=[claim.id])
+    # The claim's verdict, evidence and review are not changed by an edit of the claim, and
+    # it is locked: they are as read for the before-state.
+    before = edit.before
+    after = _to_read(claim, before.verdict, before.evidence_summary, before.review)
+    return await audit_service.updated(session, edit=edit, entity="claim", after=after)
 
 
 async def delete(session: AsyncSession, *, edit: Edit[Claim, ClaimRead]) -> None:

@@ -135,6 +135,17 @@ async def store(
     return len(missing)
 
 
+async def touch(session: AsyncSession, *, claim_ids: Sequence[int]) -> None:
+    """Move the claims' vectors to a new generation, for a change to words that are not
+    embedded (a summary): processes reload the claims' words, and no text is embedded."""
+    generation = await next_generation(session)
+    await session.execute(
+        sa.update(ClaimEmbedding)
+        .where(ClaimEmbedding.claim_id.in_(claim_ids))
+        .values(generation=generation)
+    )
+
+
 def texts_of(claim: Claim) -> ClaimTexts:
     """Return the embedded texts of a claim loaded with its aliases."""
     return ClaimTexts(

@@ -178,7 +178,7 @@ async def create(
             f"a rationale of a sentence at least ({SENTENCE_WORDS} words) saying why.",
             loc=["body", "rationale"],
         )
-    previous = await current_for(session, claim_ids=[claim.id])
+    previous = assessment.current_verdict  # read with the assessment, in this transaction
     await session.execute(
         update(Verdict)
         .where(Verdict.claim_id == claim.id, Verdict.is_current)
@@ -206,6 +206,6 @@ async def create(
         actor=actor,
         action="create",
         entity="verdict",
-        before=previous.get(claim.id),
+        before=previous,
         after=to_read(verdict),
     )
