@@ -22,7 +22,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import (
+    InstrumentedAttribute,
+    Session,
+    SessionTransaction,
+    SessionTransactionOrigin,
+)
 
 from app.changes.schemas import ChangeAction, ChangeEntity, ChangeRead
 from app.errors import CitedbError
@@ -31,6 +36,7 @@ from app.models.base import utcnow
 
 PENDING = "citedb.pending_changes"
 TOUCHED = "citedb.touched_claims"
+FLUSHED = "citedb.flushed_claims"
 # Audit actions that are changes to content, and the feed's name for each.
 ACTIONS = {
     "create": ChangeAction.created,
@@ -64,6 +70,53 @@ class TouchedClaim:
     review_reasons: builtins.list[str] = field(default_factory=builtins.list)
 
 
+@dataclass(frozen=True, slots=True)
+class FlushedClaim:
+    """A claim as this transaction's unit of work wrote it: its version, and not deleted."""
+
+    version: int
+    live: bool
+
+
+@event.listens_for(Session, "after_flush")
+def _note_claims(session: Session, _context: Any) -> None:
+    """Remember the version of each claim a flush wrote, so that the commit need not read it.
+
+    Only values the session holds count (not expired, not SQL expressions).
+    """
+    flushed: dict[int, FlushedClaim] = session.info.setdefault(FLUSHED, {})
+    for instance in (*session.new, *session.dirty):
+        if isinstance(instance, Claim):
+            values = inspect(instance).dict
+            version, claim_id = values.get("version"), values.get("id")
+            if isinstance(version, int) and isinstance(claim_id, int) and "deleted_at" in values:
+                flushed[claim_id] = FlushedClaim(version, values["deleted_at"] is None)
+            elif isinstance(claim_id, int):
+                flushed.pop(claim_id, None)
+    for instance in session.deleted:
+        if isinstance(instance, Claim):
+            flushed.pop(instance.id, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_flushed(state: Any) -> None:
+    """Forget the noted versions when a statement may change claims behind the session."""
+    if state.is_select:
+        return
+    table = getattr(state.statement, "table", None)
+    if not (state.is_insert or state.is_update or state.is_delete) or (
+        getattr(table, "name", None) == Claim.__tablename__
+    ):
+        state.session.info.pop(FLUSHED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """Forget the noted versions when a transaction or a savepoint ends (not a flush's own)."""
+    if transaction.origin is not SessionTransactionOrigin.SUBTRANSACTION:
+        session.info.pop(FLUSHED, None)
+
+
 def track(session: AsyncSession, entry: AuditEntry, *, version: int | None) -> None:
     """Queue the change an audit row describes, if it is a change to content."""
     if entry.entity not in ENTITIES or entry.action not in ACTIONS or entry.entity_id is None:
@@ -95,14 +148,22 @@ def _touched_rows(
             change.review_reasons = touched.pop(change.entry.entity_id).review_reasons or None
     if not touched:
         return []
-    versions: dict[int, int] = {
-        row.id: row.version
-        for row in session.execute(
-            select(Claim.id, Claim.version).where(
-                Claim.id.in_(builtins.list(touched)), Claim.deleted_at.is_(None)
+    flushed: dict[int, FlushedClaim] = session.info.get(FLUSHED, {})
+    versions = {
+        claim_id: flushed[claim_id].version
+        for claim_id in touched
+        if claim_id in flushed and flushed[claim_id].live
+    }
+    unknown = [claim_id for claim_id in touched if claim_id not in flushed]
+    if unknown:
+        versions.update(
+            (row.id, row.version)
+            for row in session.execute(
+                select(Claim.id, Claim.version).where(
+                    Claim.id.in_(unknown), Claim.deleted_at.is_(None)
+                )
             )
         )
-    }
     return [
         {
             "entity": "claim",
