@@ -1,6 +1,6 @@
 """The bearer-key dependencies that guard writes and admin routes.
 
-They read nothing but the key, on a read connection, so that a write without a valid key is
+They read nothing but the key, on the plain-rows reader, so that a write without a valid key is
 refused before anything it names is looked up or locked. Dependencies that load an entity for
 a write depend on these, so the key is always checked first.
 """
@@ -31,11 +31,10 @@ async def current_actor(
     if credentials is None or not credentials.credentials:
         raise Unauthorized("This operation needs an API key: send `Authorization: Bearer <key>`.")
     database: Database = request.app.state.database
-    async with database.read_sessions() as session:
-        key = await key_service.get_active_by_secret(session, secret=credentials.credentials)
-    if key is None:
+    actor = await key_service.actor_by_secret(database.rows, secret=credentials.credentials)
+    if actor is None:
         raise Unauthorized("The API key is not valid or has been revoked.")
-    return Actor(key_id=key.id, name=key.name, role=key.role)
+    return actor
 
 
 async def current_editor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
