@@ -384,7 +384,7 @@ def targets(
             rows.append(target)
     if "s" in chosen:
         workload = WORKLOADS["s"]
-        asked = semantic_http.questions()
+        asked = semantic_http.questions()[: semantic_http.MANY_QUESTIONS]
         for backend in backends:
             requests = [Request(f"/v1/claims?q={quote(q)}") for q in asked]
             for name, label in (

@@ -36,6 +36,9 @@ CREATE_GOAL_MS = 50.0
 FTS_RATIO_GOAL = 5.0
 WORKLOAD_ONE = "(s) search afresh, one at a time"
 WORKLOAD_MANY = "(s) search afresh, 32 connections"
+# Questions each wrk row cycles through (each is first asked once, 8 at a time, before the
+# warm-up: at a few searches a second a longer list takes minutes to prime).
+MANY_QUESTIONS = 200
 
 
 def questions() -> list[str]:

@@ -103,17 +103,19 @@ def claim_texts() -> list[tuple[int, int, str]]:
     return found
 
 
-def embed_missing(cache: VectorCache, *, newest_first: bool = False, chunk: int = 4096) -> int:
-    """Embed in this process the distinct claim texts the cache lacks; return how many.
+def embed_missing(cache: VectorCache, *, newest_first: bool = False, chunk: int = 2048) -> int:
+    """Embed in this process the distinct claim texts that have no vector yet; return how many.
 
     Without `citedb reindex` (its rate is not measured then): chunks of texts sorted by
-    length, so that batches carry little padding, and the cache saved after each ~20,000. With
-    ``newest_first`` the last claims come first (to fill the cache beside a reindex that runs
-    from the first claim).
+    length, so that batches carry little padding, the cache saved after each. Texts whose
+    vectors the SQLite file holds are skipped, so that with ``newest_first`` (the last claims
+    first) this fills the cache beside a `citedb reindex` running from the first claim, and
+    stops where they meet.
     """
     from app.semantic.embedder import get_embedder
 
-    model = get_embedder(Settings().embedding_model)
+    name = Settings().embedding_model
+    model = get_embedder(name)
     connection = sqlite3.connect(f"file:{generate.SQLITE_PATH}?mode=ro", uri=True)
     try:
         order = "DESC" if newest_first else "ASC"
@@ -125,26 +127,44 @@ def embed_missing(cache: VectorCache, *, newest_first: bool = False, chunk: int 
     wanted: dict[str, str] = {}
     for statement, aliases_text in rows:
         for text in [statement, *(alias for alias in aliases_text.split("\n") if alias)]:
-            digest = hashlib.sha256(text.encode()).hexdigest()
-            if digest not in cache.rows:
-                wanted.setdefault(digest, text)
-    pending = list(wanted.items())
-    done = unsaved = 0
+            wanted.setdefault(hashlib.sha256(text.encode()).hexdigest(), text)
+    done = 0
     started = time.perf_counter()
-    for start in range(0, len(pending), chunk):
-        part = sorted(pending[start : start + chunk], key=lambda item: len(item[1]))
+    while True:
+        stored = stored_hashes(name)
+        pending = [
+            (digest, text)
+            for digest, text in wanted.items()
+            if digest not in cache.rows and digest not in stored
+        ]
+        if not pending:
+            return done
+        part = sorted(pending[:chunk], key=lambda item: len(item[1]))
         vectors = model.embed([text for _, text in part]).astype("<f4")
         cache.add(
             {digest: vector.tobytes() for (digest, _), vector in zip(part, vectors, strict=True)}
         )
+        cache.save()
         done += len(part)
-        unsaved += len(part)
-        if unsaved >= 20_000 or done == len(pending):
-            cache.save()
-            unsaved = 0
         rate = done / (time.perf_counter() - started)
-        print(f"  embedded {done:,} of {len(pending):,} texts, {rate:.0f} texts/s", flush=True)
-    return done
+        print(
+            f"  embedded {done:,} texts, {len(pending) - len(part):,} left, {rate:.0f} texts/s",
+            flush=True,
+        )
+
+
+def stored_hashes(model: str) -> set[str]:
+    """Return the hashes of the texts whose vectors the SQLite file holds, of ``model``."""
+    connection = sqlite3.connect(f"file:{generate.SQLITE_PATH}?mode=ro", uri=True)
+    try:
+        return {
+            digest
+            for (digest,) in connection.execute(
+                "SELECT DISTINCT text_hash FROM claim_embeddings WHERE model = ?", (model,)
+            )
+        }
+    finally:
+        connection.close()
 
 
 def _rows(
@@ -284,7 +304,9 @@ def ensure(backends: Sequence[str]) -> dict[str, Any]:
     distinct = {digest for _, _, digest in texts}
     # Vectors the file already has (an earlier or interrupted reindex) are kept first.
     known = len(cache.rows)
-    cache.add(stored_vectors(model))
+    cache.add(
+        {digest: blob for digest, blob in stored_vectors(model).items() if digest in distinct}
+    )
     if len(cache.rows) > known:
         cache.save()
     cached = len(distinct & cache.rows.keys())
@@ -302,7 +324,7 @@ def ensure(backends: Sequence[str]) -> dict[str, Any]:
     if written < len(texts):
         print(
             f"embedding {len(distinct) - cached} texts the cache lacks with `citedb reindex` "
-            f"(SQLite; about 10 minutes per 100,000 on an idle core) ...",
+            f"(SQLite; 100,000 claims take 25-40 minutes of one core) ...",
             flush=True,
         )
         report["reindex"] = reindex_sqlite(model, cache)
