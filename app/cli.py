@@ -1,21 +1,25 @@
-"""The ``citedb`` command line: migrate, seed, serve, create-key, import, export, reindex."""
+"""The ``citedb`` command line: migrate, seed, serve, create-key, import, export, reindex.
+
+Each command imports what it needs when it runs. The module itself stays light because every
+process ``citedb serve --workers N`` spawns imports it again (multiprocessing runs the parent's
+main module first), and uvicorn replaces a worker that has not answered its health check in
+time: imports the database layer, Alembic or the web app here would all count against it.
+"""
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from alembic import command
 from rich.console import Console
 
-from app.auth import service as key_service
-from app.auth.schemas import ApiKeyCreate
-from app.bibliography import ImportFormat
+from app.bibliography.records import ImportFormat
 from app.config import get_settings
-from app.db import Database
-from app.meta.service import alembic_config
 from app.vocabularies import Role
+
+if TYPE_CHECKING:
+    from app.db import Database
 
 T = TypeVar("T")
 # Claims embedded and committed together by `citedb reindex` (and after `migrate`, `import-db`).
@@ -30,8 +34,9 @@ cli = typer.Typer(
 console = Console(stderr=True)
 
 
-def run_with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+def run_with_database(work: "Callable[[Database], Awaitable[T]]") -> T:
     """Run ``work`` with the configured database, then close it."""
+    from app.db import Database
 
     async def runner() -> T:
         database = Database.from_settings(get_settings())
@@ -60,6 +65,10 @@ def migrate(
     an earlier release is searched by meaning at once; with every vector current this only
     reads the claims.
     """
+    from alembic import command
+
+    from app.meta.service import alembic_config
+
     config = alembic_config(get_settings().database_url)
     config.attributes["configure_logging"] = False
     command.upgrade(config, revision)
@@ -95,6 +104,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
         log_level=settings.log_level,
         proxy_headers=True,
         access_log=False,
@@ -109,8 +119,10 @@ def create_key(
     name: Annotated[str, typer.Option(help="Who will use the key.")],
 ) -> None:
     """Create an API key and print its secret once (only a hash is stored)."""
+    from app.auth import service as key_service
+    from app.auth.schemas import ApiKeyCreate
 
-    async def work(database: Database) -> str:
+    async def work(database: "Database") -> str:
         async with database.write_sessions() as session, session.begin():
             created = await key_service.create(
                 session, data=ApiKeyCreate(name=name, role=role), actor=None
@@ -199,7 +211,7 @@ def run_reindex(*, batch_size: int) -> None:
 
     model = RememberingEmbedder(semantic_service.embedder())
 
-    async def work(database: Database) -> tuple[int, int]:
+    async def work(database: "Database") -> tuple[int, int]:
         async with database.write_sessions() as session:
             total = await semantic_service.count_claims(session)
         seen = embedded = last = 0
@@ -255,7 +267,7 @@ def worker(
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
 
-    async def work(database: Database) -> None:
+    async def work(database: "Database") -> None:
         runner = Worker(database, settings)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `citedb serve` listens on.")
     port: int = Field(default=8000, description="Port `citedb serve` listens on.")
     workers: int = Field(default=1, ge=1, description="Worker processes for `citedb serve`.")
+    worker_healthcheck_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="With several workers, how long a worker process may take to answer its "
+        "supervisor's health check before it is replaced (uvicorn's "
+        "`timeout_worker_healthcheck`, 5 s by default there: too short for a worker importing "
+        "the app on a busy machine, which was then replaced again and again).",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Base URL used in ClaimReview `url` and reference links.",

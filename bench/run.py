@@ -186,11 +186,8 @@ def servers(backends: list[str], workloads: str = "") -> dict[str, Server]:
             continue
         found[f"citedb-{backend}-2-workers"] = Server(
             name=f"citedb-{backend}-2-workers",
-            # `python -m app.cli`: started as the `citedb` script, uvicorn's spawned workers die.
             command=[
-                str(BIN / "python"),
-                "-m",
-                "app.cli",
+                str(BIN / "citedb"),
                 "serve",
                 "--host",
                 "127.0.0.1",
