@@ -11,9 +11,12 @@ and rare terms the small model does not know; a word missing from every claim is
 a close one ("tumeric" to "turmeric") or to a known word it compounds or ends ("reactivate" to
 "activation", "arthritis" to "osteoarthritis").
 
-The memory follows the database: each request reads the content generation (one indexed
-row); when it moved, the rows written since (their ``generation`` is above the highest one
-loaded) replace their claims' entries, and a count detects removed rows (a full reload).
+The memory follows the database: each request reads the content generation (one row); when
+it moved, the rows written since (their ``generation`` is above the highest one loaded, an
+indexed range) replace their claims' entries. A write that changes a claim's texts moves all
+of the claim's rows to its generation, so an edited text's old vector goes with it. Claims
+removed outright (never by the API, which soft-deletes; by an operator or a test emptying the
+database) bump the generation row's ``removals``, and the index then starts again.
 pgvector would be the path beyond an exact scan on PostgreSQL; it is not installed here.
 """
 
@@ -71,6 +74,7 @@ class ClaimIndex:
     dimensions: int
     model: str
     generation: int | None = None
+    removals: int | None = None
     through: int = -1
     slots: dict[int, int] = field(default_factory=dict)
     claim_ids: list[int] = field(default_factory=list)
@@ -242,13 +246,14 @@ async def _load(session: AsyncSession, index: ClaimIndex) -> None:
                 ClaimEmbedding.position,
                 ClaimEmbedding.generation,
                 ClaimEmbedding.vector,
-            )
-            .where(ClaimEmbedding.generation > index.through, ClaimEmbedding.model == index.model)
-            .order_by(ClaimEmbedding.claim_id, ClaimEmbedding.position)
+            ).where(ClaimEmbedding.generation > index.through, ClaimEmbedding.model == index.model)
         )
     ).all()
     if not rows:
         return
+    # Sorted here: an ORDER BY (claim_id, position) leads SQLite to walk that whole index
+    # rather than the range of ``generation``.
+    rows = sorted(rows, key=lambda row: (row.claim_id, row.position))
     # Aliased: the words of claims being indexed, not claims being rendered.
     texts_of = aliased(Claim, name="claim_words")
     texts = {
@@ -293,26 +298,28 @@ async def current(session: AsyncSession, model: Embedder | None = None) -> Claim
         index = _indexes.get(key)
         if index is None:
             index = _indexes[key] = ClaimIndex(model.dimensions, model.name)
-    generation = (
-        await session.execute(sa.select(ContentGeneration.value).where(ContentGeneration.id == 1))
-    ).scalar_one()
-    if generation == index.generation:
-        return index
-    await _load(session, index)
-    stored = (
+    state = (
         await session.execute(
-            sa.select(sa.func.count())
-            .select_from(ClaimEmbedding)
-            .where(ClaimEmbedding.model == model.name)
+            sa.select(ContentGeneration.value, ContentGeneration.removals).where(
+                ContentGeneration.id == 1
+            )
         )
-    ).scalar_one()
-    if stored != index.live:
-        # Rows were removed (claims purged, a restore): start again.
+    ).one()
+    if state.value == index.generation and state.removals == index.removals:
+        return index
+    if index.generation is not None and (
+        state.removals != index.removals or state.value < index.generation
+    ):
+        # Claims were removed outright (or the database was made anew): their rows are gone,
+        # and nothing written since tells which, so start again.
         index = ClaimIndex(model.dimensions, model.name)
-        await _load(session, index)
         with _indexes_lock:
             _indexes[key] = index
-    index.generation = generation
+    # Only the rows written since the last look (an indexed range of ``generation``): a write
+    # moves every row of the claims it changes to its generation, so their entries are whole.
+    await _load(session, index)
+    index.generation = state.value
+    index.removals = state.removals
     return index
 
 
