@@ -21,10 +21,14 @@ pgvector would be the path beyond an exact scan on PostgreSQL; it is not install
 """
 
 import difflib
+import itertools
 import math
 import threading
+from array import array
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -60,16 +64,25 @@ COMPOUND_LETTERS = 5
 COMPOUND_STEM_CUT = 3
 
 
-@dataclass
-class _Entry:
-    rows: list[int]
-    words: frozenset[str]
-    summary_words: frozenset[str]
+# Claims read in one statement of a full load: their vectors and texts only are in memory
+# beside the index while it fills.
+LOAD_CLAIMS = 2000
+# Room reserved at once for a full load's vectors (pages never written take no memory).
+RESERVE_ROWS = 2_000_000
+
+
+def _empty_matrix(rows: int, dimensions: int) -> Vectors:
+    return np.zeros((rows, dimensions), dtype=np.float32)
 
 
 @dataclass
 class ClaimIndex:
-    """The kept vectors and words of one database's claims."""
+    """The kept vectors and words of one database's claims.
+
+    Claims have slots; a slot's vectors are ``counts[slot]`` consecutive rows of ``vectors``
+    from ``starts[slot]`` (0 rows: nothing kept). Its words are a tuple, and each word's
+    postings a compact array of slots.
+    """
 
     dimensions: int
     model: str
@@ -78,80 +91,150 @@ class ClaimIndex:
     through: int = -1
     slots: dict[int, int] = field(default_factory=dict)
     claim_ids: list[int] = field(default_factory=list)
-    entries: dict[int, _Entry] = field(default_factory=dict)
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    words: list[tuple[str, ...]] = field(default_factory=list)
+    summary_words: list[tuple[str, ...]] = field(default_factory=list)
+    claims: int = 0
     vectors: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     # Row -> slot + 1; 0 marks a row no longer used.
     owners: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     used: int = 0
     live: int = 0
-    postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    summary_postings: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    postings: "dict[str, array[int]]" = field(default_factory=dict)
+    summary_postings: "dict[str, array[int]]" = field(default_factory=dict)
     # The ends (COMPOUND_LETTERS letters or more, not whole) of statement and alias words.
     word_ends: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.vectors = np.zeros((1024, self.dimensions), dtype=np.float32)
+        self.vectors = _empty_matrix(1024, self.dimensions)
         self.owners = np.zeros(1024, dtype=np.int64)
+        self.starts = np.zeros(1024, dtype=np.int64)
+        self.counts = np.zeros(1024, dtype=np.int64)
 
-    def _drop(self, slot: int) -> None:
-        entry = self.entries.pop(slot, None)
-        if entry is None:
-            return
-        self.owners[entry.rows] = 0
-        self.live -= len(entry.rows)
-        for word in entry.words:
-            self.postings[word].discard(slot)
-        for word in entry.summary_words:
-            self.summary_postings[word].discard(slot)
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` vectors in all, so that filling copies nothing."""
+        if rows > len(self.owners):
+            self._resize(rows)
 
-    def _grow(self, needed: int) -> None:
-        if self.used + needed <= len(self.owners):
-            return
-        if self.live + needed <= len(self.owners) // 2:
-            self._compact()
-            return
-        capacity = max(len(self.owners) * 2, self.used + needed)
-        vectors = np.zeros((capacity, self.dimensions), dtype=np.float32)
+    def _resize(self, capacity: int) -> None:
+        vectors = _empty_matrix(capacity, self.dimensions)
         vectors[: self.used] = self.vectors[: self.used]
         owners = np.zeros(capacity, dtype=np.int64)
         owners[: self.used] = self.owners[: self.used]
         self.vectors, self.owners = vectors, owners
 
+    def _drop(self, slots: list[int]) -> None:
+        """Forget what is kept of ``slots``."""
+        statement_words: dict[str, list[int]] = defaultdict(list)
+        summary_words: dict[str, list[int]] = defaultdict(list)
+        for slot in slots:
+            count = int(self.counts[slot])
+            if not count:
+                continue
+            start = int(self.starts[slot])
+            self.owners[start : start + count] = 0
+            self.counts[slot] = 0
+            self.live -= count
+            self.claims -= 1
+            for word in self.words[slot]:
+                statement_words[word].append(slot)
+            for word in self.summary_words[slot]:
+                summary_words[word].append(slot)
+            self.words[slot] = self.summary_words[slot] = ()
+        for postings, dropped in (
+            (self.postings, statement_words),
+            (self.summary_postings, summary_words),
+        ):
+            for word, gone in dropped.items():
+                kept = np.frombuffer(postings[word], dtype=np.int32)
+                postings[word] = array("i", kept[~np.isin(kept, gone)].tobytes())
+
+    def _slot_room(self) -> None:
+        slots = len(self.claim_ids)
+        if slots > len(self.counts):
+            capacity = max(len(self.counts) * 2, slots)
+            for name in ("starts", "counts"):
+                grown = np.zeros(capacity, dtype=np.int64)
+                grown[: len(self.counts)] = getattr(self, name)
+                setattr(self, name, grown)
+
+    def _room(self, rows: int) -> None:
+        if self.used + rows <= len(self.owners):
+            return
+        if self.live + rows <= len(self.owners) // 2:
+            self._compact()
+            return
+        self._resize(max(len(self.owners) * 2, self.used + rows))
+
     def _compact(self) -> None:
         keep = np.flatnonzero(self.owners[: self.used])
         position = np.zeros(self.used, dtype=np.int64)
         position[keep] = np.arange(len(keep))
-        self.vectors[: len(keep)] = self.vectors[keep]
-        self.owners[: len(keep)] = self.owners[keep]
+        # In place, a block at a time: a row only moves down, past rows already moved.
+        for block in range(0, len(keep), 65536):
+            rows = keep[block : block + 65536]
+            self.vectors[block : block + len(rows)] = self.vectors[rows]
+            self.owners[block : block + len(rows)] = self.owners[rows]
         self.owners[len(keep) :] = 0
         self.used = len(keep)
-        for entry in self.entries.values():
-            entry.rows = [int(position[row]) for row in entry.rows]
+        kept = np.flatnonzero(self.counts[: len(self.claim_ids)])
+        self.starts[kept] = position[self.starts[kept]]
+
+    def put_many(
+        self,
+        claim_ids: list[int],
+        counts: list[int],
+        vectors: Vectors,
+        words: list[tuple[str, ...]],
+        summary_words: list[tuple[str, ...]],
+    ) -> None:
+        """Replace what is kept of distinct claims: claim ``i`` has the next ``counts[i]``
+        rows of ``vectors``, and the words ``words[i]`` and ``summary_words[i]``."""
+        slots = []
+        for claim_id in claim_ids:
+            slot = self.slots.get(claim_id)
+            if slot is None:
+                slot = self.slots[claim_id] = len(self.claim_ids)
+                self.claim_ids.append(claim_id)
+                self.words.append(())
+                self.summary_words.append(())
+            slots.append(slot)
+        self._slot_room()
+        self._drop(slots)
+        self._room(len(vectors))
+        start = self.used
+        self.vectors[start : start + len(vectors)] = vectors
+        placed = np.asarray(slots, dtype=np.int64)
+        sizes = np.asarray(counts, dtype=np.int64)
+        self.starts[placed] = start + np.cumsum(sizes) - sizes
+        self.counts[placed] = sizes
+        self.owners[start : start + len(vectors)] = np.repeat(placed + 1, sizes)
+        self.used += len(vectors)
+        self.live += len(vectors)
+        self.claims += len(slots)
+        for slot, statement_words, summary in zip(slots, words, summary_words, strict=True):
+            self.words[slot] = statement_words
+            self.summary_words[slot] = summary
+            for word in statement_words:
+                posting = self.postings.get(word)
+                if posting is None:
+                    posting = self.postings[word] = array("i")
+                    for cut in range(1, len(word) - COMPOUND_LETTERS + 1):
+                        self.word_ends[word[cut:]].add(word)
+                posting.append(slot)
+            for word in summary:
+                posting = self.summary_postings.get(word)
+                if posting is None:
+                    posting = self.summary_postings[word] = array("i")
+                posting.append(slot)
 
     def put(
         self, claim_id: int, vectors: Vectors, words: frozenset[str], summary_words: frozenset[str]
     ) -> None:
         """Replace what is kept of one claim."""
-        slot = self.slots.get(claim_id)
-        if slot is None:
-            slot = self.slots[claim_id] = len(self.claim_ids)
-            self.claim_ids.append(claim_id)
-        self._drop(slot)
-        self._grow(len(vectors))
-        rows = list(range(self.used, self.used + len(vectors)))
-        self.vectors[self.used : self.used + len(vectors)] = vectors
-        self.owners[self.used : self.used + len(vectors)] = slot + 1
-        self.used += len(vectors)
-        self.live += len(vectors)
-        self.entries[slot] = _Entry(rows, words, summary_words)
-        for word in words:
-            if word not in self.postings:
-                for start in range(1, len(word) - COMPOUND_LETTERS + 1):
-                    self.word_ends[word[start:]].add(word)
-            self.postings[word].add(slot)
-        for word in summary_words:
-            self.summary_postings[word].add(slot)
+        self.put_many([claim_id], [len(vectors)], vectors, [tuple(words)], [tuple(summary_words)])
 
     def _closest_word(self, word: str) -> str | None:
         if len(word) < 4:
@@ -199,7 +282,7 @@ class ClaimIndex:
         with np.errstate(divide="ignore"):
             meaning = 1.0 + SOFT_MAX_TEMPERATURE * np.log(total_exp[1:])
         meaning = np.maximum(meaning, -1.0).astype(np.float32)
-        claims = max(len(self.entries), 1)
+        claims = max(self.claims, 1)
         share = np.zeros(slots, dtype=np.float32)
         selects = np.zeros(slots, dtype=bool)
         weights: list[tuple[str, float]] = []
@@ -209,36 +292,113 @@ class ClaimIndex:
                 continue
             close = self._closest_word(term)
             weights.append((close or term, TYPO_WEIGHT if close else 1.0))
-        found: list[tuple[set[int], set[int], float]] = []
+        # Per word: the slots with it in a statement or alias, those with it only in the
+        # summary, how many have it, and its weight.
+        found: list[tuple[np.ndarray, np.ndarray, int, float]] = []
         total = 0.0
         for word, weight in weights:
-            statement_slots = self.postings.get(word, set())
-            summary_slots = self.summary_postings.get(word, set())
-            frequency = len(statement_slots | summary_slots)
+            statement_slots = _slots_of(self.postings.get(word))
+            summary_only = np.setdiff1d(_slots_of(self.summary_postings.get(word)), statement_slots)
+            frequency = len(statement_slots) + len(summary_only)
             idf = math.log(1.0 + claims / (frequency + 1))
             total += idf
-            found.append((statement_slots, summary_slots, idf * weight))
+            found.append((statement_slots, summary_only, frequency, idf * weight))
         common = search.COMMON_FRACTION * claims
         small = claims < search.COMMON_MIN_CLAIMS
-        any_rare = any(len(a | b) <= common for a, b, _ in found if a or b)
-        for statement_slots, summary_slots, weight in found:
-            in_summary = list(summary_slots - statement_slots)
-            in_statement = list(statement_slots)
-            share[in_statement] += weight
-            share[in_summary] += weight * SUMMARY_WORD_WEIGHT
-            if small or not any_rare or len(statement_slots | summary_slots) <= common:
-                selects[in_statement] = True
-                selects[in_summary] = True
+        any_rare = any(0 < frequency <= common for _, _, frequency, _ in found)
+        for statement_slots, summary_only, frequency, weight in found:
+            share[statement_slots] += weight
+            share[summary_only] += weight * SUMMARY_WORD_WEIGHT
+            if small or not any_rare or frequency <= common:
+                selects[statement_slots] = True
+                selects[summary_only] = True
         if total:
             share /= total
         return best, meaning, share, selects
+
+
+def _slots_of(posting: "array[int] | None") -> np.ndarray:
+    if not posting:
+        return np.zeros(0, dtype=np.int64)
+    return np.frombuffer(posting, dtype=np.int32).astype(np.int64)
 
 
 _indexes: dict[str, ClaimIndex] = {}
 _indexes_lock = threading.Lock()
 
 
-async def _load(session: AsyncSession, index: ClaimIndex) -> None:
+def _texts_of() -> type[Claim]:
+    # Aliased: the words of claims being indexed, not claims being rendered.
+    return aliased(Claim, name="claim_words")
+
+
+def _put_rows(index: ClaimIndex, rows: Sequence[Any], texts: dict[int, Any]) -> None:
+    """Put the claims of ``rows`` (sorted by claim and position) that have texts."""
+    claim_ids: list[int] = []
+    counts: list[int] = []
+    blobs: list[bytes] = []
+    words: list[tuple[str, ...]] = []
+    summary_words: list[tuple[str, ...]] = []
+    for claim_id, group in itertools.groupby(rows, key=lambda row: int(row.claim_id)):
+        text = texts.get(claim_id)
+        if text is None:
+            continue
+        vectors = [row.vector for row in group]
+        claim_ids.append(claim_id)
+        counts.append(len(vectors))
+        blobs.extend(vectors)
+        words.append(tuple(stems(f"{text.statement}\n{text.aliases_text}")))
+        summary_words.append(tuple(stems(text.summary or "")))
+    if not claim_ids:
+        return
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), index.dimensions)
+    with index.lock:
+        index.put_many(claim_ids, counts, matrix, words, summary_words)
+
+
+async def _load_all(session: AsyncSession, index: ClaimIndex, generation: int) -> None:
+    """Fill an empty index, LOAD_CLAIMS claims a statement (a range of the claim key)."""
+    last = (await session.execute(sa.select(sa.func.max(ClaimEmbedding.claim_id)))).scalar()
+    top_row = (await session.execute(sa.select(sa.func.max(ClaimEmbedding.id)))).scalar()
+    if last is None or top_row is None:
+        index.through = generation
+        return
+    index.reserve(min(top_row, RESERVE_ROWS))
+    texts_of = _texts_of()
+    for low in range(0, last, LOAD_CLAIMS):
+        high = low + LOAD_CLAIMS
+        rows = (
+            await session.execute(
+                sa.select(ClaimEmbedding.claim_id, ClaimEmbedding.vector)
+                .where(
+                    ClaimEmbedding.claim_id > low,
+                    ClaimEmbedding.claim_id <= high,
+                    ClaimEmbedding.model == index.model,
+                )
+                .order_by(ClaimEmbedding.claim_id, ClaimEmbedding.position)
+            )
+        ).all()
+        if not rows:
+            continue
+        texts = {
+            row.id: row
+            for row in (
+                await session.execute(
+                    sa.select(
+                        texts_of.id, texts_of.statement, texts_of.aliases_text, texts_of.summary
+                    ).where(texts_of.id > low, texts_of.id <= high)
+                )
+            ).all()
+        }
+        _put_rows(index, rows, texts)
+        del rows, texts
+    # Every row committed before ``generation`` was read is at most ``generation``; rows read
+    # that are newer are read again by the next catch-up, which is harmless.
+    index.through = generation
+
+
+async def _catch_up(session: AsyncSession, index: ClaimIndex) -> None:
+    """Put the claims whose rows were written since the index last looked."""
     rows = (
         await session.execute(
             sa.select(
@@ -254,8 +414,7 @@ async def _load(session: AsyncSession, index: ClaimIndex) -> None:
     # Sorted here: an ORDER BY (claim_id, position) leads SQLite to walk that whole index
     # rather than the range of ``generation``.
     rows = sorted(rows, key=lambda row: (row.claim_id, row.position))
-    # Aliased: the words of claims being indexed, not claims being rendered.
-    texts_of = aliased(Claim, name="claim_words")
+    texts_of = _texts_of()
     texts = {
         row.id: row
         for row in (
@@ -272,22 +431,8 @@ async def _load(session: AsyncSession, index: ClaimIndex) -> None:
             )
         ).all()
     }
-    grouped: dict[int, list[bytes]] = defaultdict(list)
-    for row in rows:
-        grouped[row.claim_id].append(row.vector)
-    with index.lock:
-        for claim_id, blobs in grouped.items():
-            text = texts.get(claim_id)
-            if text is None:
-                continue
-            vectors = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
-            index.put(
-                claim_id,
-                vectors,
-                frozenset(stems(f"{text.statement}\n{text.aliases_text}")),
-                frozenset(stems(text.summary or "")),
-            )
-        index.through = max(index.through, max(row.generation for row in rows))
+    _put_rows(index, rows, texts)
+    index.through = max(index.through, max(row.generation for row in rows))
 
 
 async def current(session: AsyncSession, model: Embedder | None = None) -> ClaimIndex:
@@ -296,8 +441,6 @@ async def current(session: AsyncSession, model: Embedder | None = None) -> Claim
     key = f"{session.get_bind().engine.url}#{model.name}"
     with _indexes_lock:
         index = _indexes.get(key)
-        if index is None:
-            index = _indexes[key] = ClaimIndex(model.dimensions, model.name)
     state = (
         await session.execute(
             sa.select(ContentGeneration.value, ContentGeneration.removals).where(
@@ -305,19 +448,21 @@ async def current(session: AsyncSession, model: Embedder | None = None) -> Claim
             )
         )
     ).one()
-    if state.value == index.generation and state.removals == index.removals:
+    if index is not None and (state.value, state.removals) == (index.generation, index.removals):
         return index
-    if index.generation is not None and (
-        state.removals != index.removals or state.value < index.generation
-    ):
-        # Claims were removed outright (or the database was made anew): their rows are gone,
-        # and nothing written since tells which, so start again.
+    if index is None or state.removals != index.removals or state.value < index.generation:
+        # A first load; or claims were removed outright (or the database was made anew):
+        # their rows are gone, and nothing written since tells which, so start again. The
+        # new index fills aside and replaces the old one when whole.
         index = ClaimIndex(model.dimensions, model.name)
+        await _load_all(session, index, state.value)
         with _indexes_lock:
             _indexes[key] = index
-    # Only the rows written since the last look (an indexed range of ``generation``): a write
-    # moves every row of the claims it changes to its generation, so their entries are whole.
-    await _load(session, index)
+    else:
+        # Only the rows written since the last look (an indexed range of ``generation``): a
+        # write moves every row of the claims it changes to its generation, so their entries
+        # are whole.
+        await _catch_up(session, index)
     index.generation = state.value
     index.removals = state.removals
     return index
@@ -345,7 +490,7 @@ async def rank(
     """Rank the kept claims for ``question``; None when no claim has vectors yet."""
     model = model or embedder()
     index = await current(session, model)
-    if not index.entries:
+    if not index.claims:
         return None
     query = model.embed([question])[0]
     with index.lock:
