@@ -71,6 +71,8 @@ class TestIndexFollowsWrites:
         assert claim["slug"] not in found(client, question)
         matched = client.post("/v1/claims/match", json={"text": question}).json()["items"]
         assert claim["slug"] not in [item["claim"]["slug"] for item in matched]
+        assert editor.post(f"/v1/claims/{claim['slug']}/restore").status_code == 200
+        assert found(client, question)[:1] == [claim["slug"]]
 
     def test_claims_removed_outright_leave_the_index(
         self, editor: httpx.Client, client: httpx.Client, clean_database: TestDatabase
