@@ -327,9 +327,15 @@ _indexes: dict[str, ClaimIndex] = {}
 _indexes_lock = threading.Lock()
 
 
-def _texts_of() -> type[Claim]:
-    # Aliased: the words of claims being indexed, not claims being rendered.
-    return aliased(Claim, name="claim_words")
+# Aliased: the words of claims being indexed, not claims being rendered.
+_CLAIM_WORDS = aliased(Claim, name="claim_words")
+
+
+async def _claim_texts(session: AsyncSession, which: sa.ColumnElement[bool]) -> dict[int, Any]:
+    """Return the statement, aliases and summary of the claims ``which`` picks, by id."""
+    claims = _CLAIM_WORDS
+    statement = sa.select(claims.id, claims.statement, claims.aliases_text, claims.summary)
+    return {row.id: row for row in (await session.execute(statement.where(which))).all()}
 
 
 def _put_rows(index: ClaimIndex, rows: Sequence[Any], texts: dict[int, Any]) -> None:
@@ -364,7 +370,6 @@ async def _load_all(session: AsyncSession, index: ClaimIndex, generation: int) -
         index.through = generation
         return
     index.reserve(min(top_row, RESERVE_ROWS))
-    texts_of = _texts_of()
     for low in range(0, last, LOAD_CLAIMS):
         high = low + LOAD_CLAIMS
         rows = (
@@ -380,16 +385,7 @@ async def _load_all(session: AsyncSession, index: ClaimIndex, generation: int) -
         ).all()
         if not rows:
             continue
-        texts = {
-            row.id: row
-            for row in (
-                await session.execute(
-                    sa.select(
-                        texts_of.id, texts_of.statement, texts_of.aliases_text, texts_of.summary
-                    ).where(texts_of.id > low, texts_of.id <= high)
-                )
-            ).all()
-        }
+        texts = await _claim_texts(session, sa.and_(_CLAIM_WORDS.id > low, _CLAIM_WORDS.id <= high))
         _put_rows(index, rows, texts)
         del rows, texts
     # Every row committed before ``generation`` was read is at most ``generation``; rows read
@@ -414,23 +410,8 @@ async def _catch_up(session: AsyncSession, index: ClaimIndex) -> None:
     # Sorted here: an ORDER BY (claim_id, position) leads SQLite to walk that whole index
     # rather than the range of ``generation``.
     rows = sorted(rows, key=lambda row: (row.claim_id, row.position))
-    texts_of = _texts_of()
-    texts = {
-        row.id: row
-        for row in (
-            await session.execute(
-                sa.select(
-                    texts_of.id, texts_of.statement, texts_of.aliases_text, texts_of.summary
-                ).where(
-                    texts_of.id.in_(
-                        sa.select(ClaimEmbedding.claim_id).where(
-                            ClaimEmbedding.generation > index.through
-                        )
-                    )
-                )
-            )
-        ).all()
-    }
+    changed = sa.select(ClaimEmbedding.claim_id).where(ClaimEmbedding.generation > index.through)
+    texts = await _claim_texts(session, _CLAIM_WORDS.id.in_(changed))
     _put_rows(index, rows, texts)
     index.through = max(index.through, max(row.generation for row in rows))
 
