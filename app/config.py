@@ -137,6 +137,13 @@ class Settings(BaseSettings):
         description="Rank claim searches by meaning and words (`false`: by words alone, "
         "and no similar-claim check on create).",
     )
+    semantic_exact_rows: int = Field(
+        default=50_000,
+        ge=0,
+        description="Claim text vectors up to which a search compares the question with every "
+        "vector in full; past it, a first pass over their 64-dimension projection picks the "
+        "claims that are then scored in full.",
+    )
     db_pool_size: int = Field(default=10, ge=1, description="Connections per API process.")
     write_wait_seconds: float = Field(
         default=10,

@@ -1,10 +1,17 @@
 """Claim vectors and words kept in process memory, ranked by an exact scan.
 
 A search embeds the question, takes its dot product with every kept text vector (one matrix
-product: 100,000 claims take a few milliseconds), scores each claim by its best text, and adds
-the rarity-weighted share of the question's words that the claim's texts contain:
+product), scores each claim by its best texts, and adds the rarity-weighted share of the
+question's words that the claim's texts contain:
 
-    score = best cosine + WORD_WEIGHT * word share
+    score = meaning (a soft maximum of the texts' cosines) + WORD_WEIGHT * word share
+
+Past ``CITEDB_SEMANTIC_EXACT_ROWS`` text vectors the product over all of them is bound by
+memory (299,920 vectors of 384 floats are 460 MB to read for each question), so a first pass
+takes the product with each vector's projection on the FIRST_PASS_DIMENSIONS directions that
+carry most of the kept vectors' inner products (a sixth of the bytes), and only the claims it
+ranks best, by that rough cosine and by it plus their words, are scored in full. What a search
+answers is scored in full either way; the first pass only chooses which claims are.
 
 The weight was measured on the relevance benchmark (bench/relevance/). Words help with names
 and rare terms the small model does not know; a word missing from every claim is matched to
@@ -36,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.claims import search
+from app.config import get_settings
 from app.models import Claim, ClaimEmbedding, ContentGeneration
 from app.semantic.embedder import Embedder, Vectors
 from app.semantic.service import embedder
@@ -62,6 +70,14 @@ TYPO_CUTOFF = 0.8
 # word's own ("osteoarthritis" stems to "osteoarthr", "arthritis" to "arthriti").
 COMPOUND_LETTERS = 5
 COMPOUND_STEM_CUT = 3
+
+
+# The first pass: the projection's width, how many claims it passes on to be scored in full
+# (twice those asked for, and this many more), and how many vectors (evenly spread over the
+# kept ones) the projection is computed from. Measured in bench/semantic_first_pass.py.
+FIRST_PASS_DIMENSIONS = 64
+FIRST_PASS_SPARE = 200
+BASIS_SAMPLE = 50_000
 
 
 # Claims read in one statement of a full load: their vectors and texts only are in memory
@@ -99,6 +115,10 @@ class ClaimIndex:
     vectors: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     # Row -> slot + 1; 0 marks a row no longer used.
     owners: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # The first pass's directions (dimensions x FIRST_PASS_DIMENSIONS) and every row's
+    # projection on them; None until the index first grows past the exact scan.
+    basis: Vectors | None = None
+    projected: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     used: int = 0
     live: int = 0
     postings: "dict[str, array[int]]" = field(default_factory=dict)
@@ -124,6 +144,10 @@ class ClaimIndex:
         owners = np.zeros(capacity, dtype=np.int64)
         owners[: self.used] = self.owners[: self.used]
         self.vectors, self.owners = vectors, owners
+        if self.basis is not None:
+            projected = _empty_matrix(capacity, FIRST_PASS_DIMENSIONS)
+            projected[: self.used] = self.projected[: self.used]
+            self.projected = projected
 
     def _drop(self, slots: list[int]) -> None:
         """Forget what is kept of ``slots``."""
@@ -177,6 +201,8 @@ class ClaimIndex:
             rows = keep[block : block + 65536]
             self.vectors[block : block + len(rows)] = self.vectors[rows]
             self.owners[block : block + len(rows)] = self.owners[rows]
+            if self.basis is not None:
+                self.projected[block : block + len(rows)] = self.projected[rows]
         self.owners[len(keep) :] = 0
         self.used = len(keep)
         kept = np.flatnonzero(self.counts[: len(self.claim_ids)])
@@ -206,6 +232,8 @@ class ClaimIndex:
         self._room(len(vectors))
         start = self.used
         self.vectors[start : start + len(vectors)] = vectors
+        if self.basis is not None:
+            self.projected[start : start + len(vectors)] = vectors @ self.basis
         placed = np.asarray(slots, dtype=np.int64)
         sizes = np.asarray(counts, dtype=np.int64)
         self.starts[placed] = start + np.cumsum(sizes) - sizes
@@ -265,23 +293,107 @@ class ClaimIndex:
                 return min(known, key=lambda compound: (len(compound), compound))
         return None
 
+    def _project(self) -> None:
+        """Find the first pass's directions and project every kept vector on them.
+
+        The directions are the leading eigenvectors of the kept vectors' second-moment matrix:
+        of all projections of that width, the one that keeps their inner products best.
+        """
+        live = np.flatnonzero(self.owners[: self.used])
+        picked = live[np.linspace(0, len(live) - 1, min(len(live), BASIS_SAMPLE)).astype(np.int64)]
+        sample = self.vectors[picked].astype(np.float64)
+        _, axes = np.linalg.eigh(sample.T @ sample)
+        basis = np.ascontiguousarray(axes[:, ::-1][:, :FIRST_PASS_DIMENSIONS], dtype=np.float32)
+        projected = _empty_matrix(len(self.owners), FIRST_PASS_DIMENSIONS)
+        for block in range(0, self.used, 65536):
+            end = min(block + 65536, self.used)
+            projected[block:end] = self.vectors[block:end] @ basis
+        self.basis, self.projected = basis, projected
+
+    @staticmethod
+    def _meaning(similarities: Vectors, owners: np.ndarray, slots: int) -> tuple[Vectors, Vectors]:
+        """Return per slot (``owners`` gives each similarity's slot + 1): the best cosine and
+        the meaning, a soft maximum of the cosines."""
+        best = np.full(slots + 1, -1.0, dtype=np.float32)
+        total_exp = np.zeros(slots + 1, dtype=np.float32)
+        if len(similarities):
+            np.maximum.at(best, owners, similarities)
+            np.add.at(total_exp, owners, np.exp((similarities - 1.0) / SOFT_MAX_TEMPERATURE))
+        with np.errstate(divide="ignore"):
+            meaning = 1.0 + SOFT_MAX_TEMPERATURE * np.log(total_exp[1:])
+        return best[1:], np.maximum(meaning, -1.0).astype(np.float32)
+
     def scores(
         self, query: Vectors, terms: list[str]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Return per slot: best cosine, meaning (a soft maximum over the texts), word share,
-        and whether a selective word is present."""
+        """Return per slot, every vector compared in full: best cosine, meaning (a soft
+        maximum over the texts), word share, and whether a selective word is present."""
+        best, meaning = self._meaning(
+            self.vectors[: self.used] @ query, self.owners[: self.used], len(self.claim_ids)
+        )
+        share, selects = self._words(terms)
+        return best, meaning, share, selects
+
+    def ranked(
+        self,
+        query: Vectors,
+        terms: list[str],
+        *,
+        limit: int,
+        word_weight: float,
+        floor: float,
+        margin: float,
+        exact_rows: int,
+    ) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Return the best ``limit`` claims for a question: their ids, best first, their best
+        texts' cosines and their hybrid scores.
+
+        A claim is a result when it has a selective word of the question, or when its best
+        cosine is at least ``floor`` and within ``margin`` of the best claim's.
+        """
         slots = len(self.claim_ids)
-        best = np.full(slots + 1, -1.0, dtype=np.float32)
-        total_exp = np.zeros(slots + 1, dtype=np.float32)
-        if self.used:
+        share, selects = self._words(terms)
+        if self.used <= exact_rows or self.dimensions <= FIRST_PASS_DIMENSIONS:
+            candidates = np.arange(slots)
+            best, meaning = self._meaning(
+                self.vectors[: self.used] @ query, self.owners[: self.used], slots
+            )
+        else:
+            if self.basis is None:
+                self._project()
+            assert self.basis is not None
             owners = self.owners[: self.used]
-            similarities = self.vectors[: self.used] @ query
-            np.maximum.at(best, owners, similarities)
-            np.add.at(total_exp, owners, np.exp((similarities - 1.0) / SOFT_MAX_TEMPERATURE))
-        best = best[1:]
-        with np.errstate(divide="ignore"):
-            meaning = 1.0 + SOFT_MAX_TEMPERATURE * np.log(total_exp[1:])
-        meaning = np.maximum(meaning, -1.0).astype(np.float32)
+            rough = np.full(slots + 1, -1.0, dtype=np.float32)
+            np.maximum.at(rough, owners, self.projected[: self.used] @ (query @ self.basis))
+            rough = rough[1:]
+            keep = min(2 * limit + FIRST_PASS_SPARE, slots)
+            candidates = np.union1d(_top(rough, keep), _top(rough + word_weight * share, keep))
+            counts = self.counts[candidates]
+            firsts = np.cumsum(counts) - counts
+            rows = np.repeat(self.starts[candidates] - firsts, counts) + np.arange(counts.sum())
+            local = np.repeat(np.arange(1, len(candidates) + 1), counts)
+            best, meaning = self._meaning(self.vectors[rows] @ query, local, len(candidates))
+            share, selects = share[candidates], selects[candidates]
+        score = meaning + np.float32(word_weight) * share
+        top = float(best.max()) if len(best) else 0.0
+        eligible = np.flatnonzero(selects | (best >= max(floor, top - margin)))
+        if len(eligible) > limit:
+            eligible = eligible[np.argpartition(-score[eligible], limit - 1)[:limit]]
+        claim_ids = np.fromiter(
+            (self.claim_ids[slot] for slot in candidates[eligible]),
+            dtype=np.int64,
+            count=len(eligible),
+        )
+        order = np.lexsort((claim_ids, -score[eligible]))
+        return (
+            [int(claim_id) for claim_id in claim_ids[order]],
+            best[eligible][order],
+            score[eligible][order],
+        )
+
+    def _words(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return per slot the word share of ``terms`` and whether a selective one is present."""
+        slots = len(self.claim_ids)
         claims = max(self.claims, 1)
         share = np.zeros(slots, dtype=np.float32)
         selects = np.zeros(slots, dtype=bool)
@@ -314,7 +426,14 @@ class ClaimIndex:
                 selects[summary_only] = True
         if total:
             share /= total
-        return best, meaning, share, selects
+        return share, selects
+
+
+def _top(values: np.ndarray, count: int) -> np.ndarray:
+    """Return the positions of the ``count`` largest values, in no order."""
+    if count >= len(values):
+        return np.arange(len(values))
+    return np.argpartition(-values, count - 1)[:count]
 
 
 def _slots_of(posting: "array[int] | None") -> np.ndarray:
@@ -475,18 +594,19 @@ async def rank(
         return None
     query = model.embed([question])[0]
     with index.lock:
-        best, meaning, share, selects = index.scores(query, stems(question))
-        claim_ids = np.asarray(index.claim_ids, dtype=np.int64)
-    score = meaning + np.float32(word_weight) * share
-    top = float(best.max()) if len(best) else 0.0
-    eligible = np.flatnonzero(selects | (best >= max(floor, top - margin)))
-    if len(eligible) > limit:
-        eligible = eligible[np.argpartition(-score[eligible], limit - 1)[:limit]]
-    order = eligible[np.lexsort((claim_ids[eligible], -score[eligible]))]
+        claim_ids, best, score = index.ranked(
+            query,
+            stems(question),
+            limit=limit,
+            word_weight=word_weight,
+            floor=floor,
+            margin=margin,
+            exact_rows=get_settings().semantic_exact_rows,
+        )
     return Ranking(
-        claim_ids=[int(claim_id) for claim_id in claim_ids[order]],
-        meaning=[float(value) for value in best[order]],
-        scores=[round(float(value), 6) for value in score[order]],
+        claim_ids=claim_ids,
+        meaning=[float(value) for value in best],
+        scores=[round(float(value), 6) for value in score],
     )
 
 

@@ -1,0 +1,86 @@
+"""Past the exact scan, a first pass over projected vectors picks the claims scored in full."""
+
+import numpy as np
+import pytest
+
+from app.semantic.index import FIRST_PASS_DIMENSIONS, FIRST_PASS_SPARE, ClaimIndex
+from app.semantic.words import stems
+
+DIMENSIONS = 384
+CLAIMS = 3000
+WORDS = ["sitting", "glutes", "creatine", "coffee", "vitamin", "sleep", "knee", "running"]
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    """Return ``rows`` scaled to length 1."""
+    scaled: np.ndarray = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    return scaled
+
+
+@pytest.fixture(scope="module")
+def index() -> ClaimIndex:
+    """Return an index of claims with one to three texts whose vectors, like a sentence
+    model's, lie mostly in a few directions."""
+    rng = np.random.default_rng(7)
+    directions = rng.standard_normal((24, DIMENSIONS))
+    kept = ClaimIndex(DIMENSIONS, "test")
+    for claim_id in range(1, CLAIMS + 1):
+        texts = int(rng.integers(1, 4))
+        theme = rng.standard_normal(24)
+        vectors = unit(
+            (theme + 0.4 * rng.standard_normal((texts, 24))) @ directions
+            + 2.0 * rng.standard_normal((texts, DIMENSIONS))
+        )
+        words = frozenset(stems(" ".join(rng.choice(WORDS, size=2, replace=False))))
+        kept.put(claim_id, vectors, words, frozenset())
+    return kept
+
+
+def questions(index: ClaimIndex, count: int) -> list[np.ndarray]:
+    """Return questions near kept texts: each a kept vector with noise."""
+    rng = np.random.default_rng(11)
+    rows = rng.choice(index.used, size=count, replace=False)
+    noisy = index.vectors[rows] + 0.03 * rng.standard_normal((count, DIMENSIONS))
+    return list(unit(noisy))
+
+
+@pytest.mark.parametrize("limit", [1, 10, 60])
+@pytest.mark.parametrize("terms", [[], ["glutes"], ["creatine", "sleep"]])
+def test_the_first_pass_ranks_as_the_full_scan_does(
+    index: ClaimIndex, limit: int, terms: list[str]
+) -> None:
+    assert 2 * limit + FIRST_PASS_SPARE < CLAIMS  # the first pass leaves claims out
+    for question in questions(index, 40):
+        full, first_pass = (
+            index.ranked(
+                question,
+                terms,
+                limit=limit,
+                word_weight=0.4,
+                floor=0.3,
+                margin=0.25,
+                exact_rows=exact_rows,
+            )
+            for exact_rows in (index.used, 0)
+        )
+        # The same claims in the same order; the cosines agree but for float32 rounding (a
+        # product over some rows sums in other blocks than one over all).
+        assert first_pass[0] == full[0]
+        assert np.allclose(first_pass[1], full[1], rtol=0, atol=1e-6)
+        assert np.allclose(first_pass[2], full[2], rtol=0, atol=1e-6)
+    assert index.basis is not None
+    assert index.basis.shape == (DIMENSIONS, FIRST_PASS_DIMENSIONS)
+
+
+def test_claims_put_after_the_projection_are_projected(index: ClaimIndex) -> None:
+    question = questions(index, 1)[0]
+    index.ranked(question, [], limit=5, word_weight=0.4, floor=0.3, margin=0.25, exact_rows=0)
+    assert index.basis is not None
+    index.put(CLAIMS + 1, question[None, :], frozenset(), frozenset())
+    first, cosines, _ = index.ranked(
+        question, [], limit=5, word_weight=0.4, floor=0.3, margin=0.25, exact_rows=0
+    )
+    assert first[0] == CLAIMS + 1
+    assert cosines[0] == pytest.approx(1.0, abs=1e-5)
+    start = int(index.starts[index.slots[CLAIMS + 1]])
+    assert np.allclose(index.projected[start], question @ index.basis, atol=1e-6)
