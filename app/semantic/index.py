@@ -408,9 +408,14 @@ class ClaimIndex:
         # summary, how many have it, and its weight.
         found: list[tuple[np.ndarray, np.ndarray, int, float]] = []
         total = 0.0
+        has_word = np.zeros(slots, dtype=bool)
         for word, weight in weights:
             statement_slots = _slots_of(self.postings.get(word))
-            summary_only = np.setdiff1d(_slots_of(self.summary_postings.get(word)), statement_slots)
+            summary_slots = _slots_of(self.summary_postings.get(word))
+            # Postings hold distinct slots: a mask, not a sort, leaves out the statement's.
+            has_word[statement_slots] = True
+            summary_only = summary_slots[~has_word[summary_slots]]
+            has_word[statement_slots] = False
             frequency = len(statement_slots) + len(summary_only)
             idf = math.log(1.0 + claims / (frequency + 1))
             total += idf
@@ -438,8 +443,9 @@ def _top(values: np.ndarray, count: int) -> np.ndarray:
 
 def _slots_of(posting: "array[int] | None") -> np.ndarray:
     if not posting:
-        return np.zeros(0, dtype=np.int64)
-    return np.frombuffer(posting, dtype=np.int32).astype(np.int64)
+        return np.zeros(0, dtype=np.int32)
+    # A copy: an array exporting its buffer cannot grow, and puts append to postings.
+    return np.frombuffer(posting, dtype=np.int32).copy()
 
 
 _indexes: dict[str, ClaimIndex] = {}
