@@ -44,6 +44,8 @@ class Claim(Base):
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.Index("ix_claims_updated_at_id", "updated_at", "id"),
         sa.Index("ix_claims_statement_id", "statement", "id"),
+        # A new statement is checked against the live ones in any case.
+        sa.Index("ix_claims_lower_statement", sa.text("lower(statement)")),
         {"sqlite_autoincrement": True},
     )
 
