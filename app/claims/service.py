@@ -36,6 +36,7 @@ from app.review.schemas import Review
 from app.semantic import index as semantic_index
 from app.semantic import service as semantic_service
 from app.semantic import similar
+from app.semantic.embedder import Vectors
 from app.slugs import slugify, with_suffix
 from app.topics import service as topic_service
 from app.verdicts import service as verdict_service
@@ -339,8 +340,11 @@ async def match(session: AsyncSession, *, text: str, limit: int) -> builtins.lis
     ]
 
 
-async def _ensure_not_similar(session: AsyncSession, statement: str) -> None:
-    ranking = await semantic_index.rank(session, question=statement, limit=SIMILAR_CANDIDATES)
+async def _ensure_not_similar(session: AsyncSession, statement: str, vector: Vectors) -> None:
+    """Raise SimilarClaim when a live claim means the same as ``statement`` (its ``vector``)."""
+    ranking = await semantic_index.rank(
+        session, question=statement, limit=SIMILAR_CANDIDATES, query=vector
+    )
     if ranking is None:
         return
     close = {
@@ -371,8 +375,13 @@ async def create(
     ``allow_similar``) when a claim that means the same exists."""
     statement = data.statement
     await _ensure_new_statement(session, statement)
+    embedded: dict[str, Vectors] = {}
     if not allow_similar and get_settings().semantic_search:
-        await _ensure_not_similar(session, statement)
+        # Each text is embedded once, in the one batch the claim's vectors would be made in:
+        # the statement's vector is the near-duplicate check's question, then stored.
+        texts = [statement, *data.aliases]
+        embedded = dict(zip(texts, semantic_service.embedder().embed(texts), strict=True))
+        await _ensure_not_similar(session, statement, embedded[statement])
     if data.slug is not None:
         if await _slug_taken(session, data.slug):
             holder = (
@@ -401,7 +410,9 @@ async def create(
     _set_aliases(claim, data.aliases)
     session.add(claim)
     await session.flush()
-    await semantic_service.store(session, claims=[semantic_service.texts_of(claim)])
+    await semantic_service.store(
+        session, claims=[semantic_service.texts_of(claim)], embedded=embedded
+    )
     return await audit_service.created(
         session, actor=actor, entity="claim", after=await read(session, claim=claim)
     )

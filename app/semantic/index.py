@@ -592,13 +592,18 @@ async def rank(
     floor: float = MEANING_FLOOR,
     margin: float = MEANING_MARGIN,
     model: Embedder | None = None,
+    query: Vectors | None = None,
 ) -> Ranking | None:
-    """Rank the kept claims for ``question``; None when no claim has vectors yet."""
+    """Rank the kept claims for ``question``; None when no claim has vectors yet.
+
+    ``query`` is the question's vector when the caller has it already (it is not embedded
+    again)."""
     model = model or embedder()
     index = await current(session, model)
     if not index.claims:
         return None
-    query = model.embed([question])[0]
+    if query is None:
+        query = model.embed([question])[0]
     with index.lock:
         claim_ids, best, score = index.ranked(
             query,

@@ -7,7 +7,7 @@ little gain in ranking); their words still count in the hybrid ranking.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.models import Claim, ClaimEmbedding, ContentGeneration
-from app.semantic.embedder import Embedder, get_embedder
+from app.semantic.embedder import Embedder, Vectors, get_embedder
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +63,14 @@ async def store(
     claims: Sequence[ClaimTexts],
     model: Embedder | None = None,
     touch: bool = True,
+    embedded: Mapping[str, Vectors] | None = None,
 ) -> int:
     """Write the vectors of ``claims``' texts, embedding only the texts that changed.
 
     With ``touch``, every claim's rows are marked with a new generation even when no vector
-    changed (its summary may have), so processes reload its words. Return the texts embedded.
+    changed (its summary may have), so processes reload its words. ``embedded`` holds vectors
+    the caller made already with ``model``, by text: those texts are not run again. Return the
+    texts embedded.
     """
     if not claims:
         return 0
@@ -117,7 +120,7 @@ async def store(
         .values(generation=generation)
     )
     if missing:
-        vectors = model.embed([wanted[key][0] for key in missing]).astype("<f4", copy=False)
+        vectors = _vectors_of(model, [wanted[key][0] for key in missing], embedded or {})
         await session.execute(
             sa.insert(ClaimEmbedding),
             [
@@ -133,6 +136,18 @@ async def store(
             ],
         )
     return len(missing)
+
+
+def _vectors_of(model: Embedder, texts: list[str], embedded: Mapping[str, Vectors]) -> Vectors:
+    """Return the vectors of ``texts``, running through ``model`` only those not in ``embedded``."""
+    result = np.empty((len(texts), model.dimensions), dtype="<f4")
+    run = [row for row, text in enumerate(texts) if text not in embedded]
+    if run:
+        result[run] = model.embed([texts[row] for row in run])
+    for row, text in enumerate(texts):
+        if text in embedded:
+            result[row] = embedded[text]
+    return result
 
 
 async def touch(session: AsyncSession, *, claim_ids: Sequence[int]) -> None:

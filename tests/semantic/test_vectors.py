@@ -1,10 +1,13 @@
 """Claim vectors: written with the claim texts, re-made when text or model change, reindexed."""
 
+from collections.abc import Sequence
+
 import httpx
 import numpy as np
+import pytest
 
-from app.semantic.embedder import DEFAULT_MODEL, get_embedder
-from app.semantic.service import text_hash
+from app.semantic.embedder import DEFAULT_MODEL, Vectors, get_embedder
+from app.semantic.service import embedder, text_hash
 from tests.cli import citedb
 from tests.databases import TestDatabase
 from tests.factories import make_claim
@@ -34,6 +37,31 @@ class TestVectorsOnWrite:
         ]
         stored = np.vstack([np.frombuffer(row[3], dtype="<f4") for row in rows])
         np.testing.assert_allclose(stored, get_embedder().embed(texts), atol=1e-5)
+
+    def test_a_checked_create_runs_each_text_through_the_model_once(
+        self,
+        editor: httpx.Client,
+        clean_database: TestDatabase,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # A claim to rank, so that the near-duplicate check runs its search.
+        make_claim(editor, "Creatine causes hair loss")
+        model = embedder()
+        run = model.embed
+        texts: list[str] = []
+
+        def counting(batch: Sequence[str]) -> Vectors:
+            texts.extend(batch)
+            return run(batch)
+
+        monkeypatch.setattr(model, "embed", counting)
+        aliases = ["glute amnesia", "dead butt syndrome"]
+        claim = make_claim(editor, STATEMENT, aliases=aliases)
+        assert sorted(texts) == sorted([STATEMENT, *aliases])
+        stored = np.vstack(
+            [np.frombuffer(row[3], dtype="<f4") for row in vector_rows(clean_database, claim["id"])]
+        )
+        np.testing.assert_allclose(stored, run([STATEMENT, *aliases]), atol=1e-5)
 
     def test_update_re_embeds_only_the_texts_that_changed(
         self, editor: httpx.Client, clean_database: TestDatabase
