@@ -166,6 +166,14 @@ async def read_many(session: AsyncSession, *, claims: Sequence[Claim]) -> builti
     ]
 
 
+def read_new(claim: Claim) -> ClaimRead:
+    """Return the representation of a claim this transaction added (with its children), read
+    from nothing: no verdict, evidence or stored review reason can hang from it yet."""
+    depends_on("claim", [claim.id])
+    depends_on("topic", [topic.id for topic in claim.topics])
+    return _to_read(claim, None, EvidenceSummary(), review_service.review_of_new(claim.created_at))
+
+
 async def read(session: AsyncSession, *, claim: Claim) -> ClaimRead:
     """Return one claim's representation."""
     return (await read_many(session, claims=[claim]))[0]
@@ -411,11 +419,9 @@ async def create(
     session.add(claim)
     await session.flush()
     await semantic_service.store(
-        session, claims=[semantic_service.texts_of(claim)], embedded=embedded
+        session, claims=[semantic_service.texts_of(claim)], embedded=embedded, new=True
     )
-    return await audit_service.created(
-        session, actor=actor, entity="claim", after=await read(session, claim=claim)
-    )
+    return await audit_service.created(session, actor=actor, entity="claim", after=read_new(claim))
 
 
 async def update(

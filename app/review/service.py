@@ -170,16 +170,25 @@ async def study_changed(
     changes_service.track_claims(session, [claim.id for claim in claims])
 
 
+def _unstored_reasons(created_at: datetime, *, has_verdict: bool) -> list[ReviewReasonRead]:
+    """Return the reasons a claim has by its verdict alone, not stored: ``no_verdict``."""
+    if has_verdict:
+        return []
+    return [ReviewReasonRead(reason=ReviewReasonKind.no_verdict, since=created_at)]
+
+
+def review_of_new(created_at: datetime) -> Review:
+    """Return the review of a claim just added: no verdict yet, and no stored reason (those
+    are set by changes to a claim's evidence and studies, and it has none)."""
+    return Review(needs_review=True, reasons=_unstored_reasons(created_at, has_verdict=False))
+
+
 async def reviews_for(
     session: AsyncSession, *, created: Mapping[int, datetime], with_verdict: Collection[int]
 ) -> dict[int, Review]:
     """Return the review of each claim (by id, with its creation time), oldest reason first."""
     reasons: dict[int, list[ReviewReasonRead]] = {
-        claim_id: (
-            []
-            if claim_id in with_verdict
-            else [ReviewReasonRead(reason=ReviewReasonKind.no_verdict, since=created_at)]
-        )
+        claim_id: _unstored_reasons(created_at, has_verdict=claim_id in with_verdict)
         for claim_id, created_at in created.items()
     }
     if created:

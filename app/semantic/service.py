@@ -64,32 +64,36 @@ async def store(
     model: Embedder | None = None,
     touch: bool = True,
     embedded: Mapping[str, Vectors] | None = None,
+    new: bool = False,
 ) -> int:
     """Write the vectors of ``claims``' texts, embedding only the texts that changed.
 
     With ``touch``, every claim's rows are marked with a new generation even when no vector
     changed (its summary may have), so processes reload its words. ``embedded`` holds vectors
-    the caller made already with ``model``, by text: those texts are not run again. Return the
+    the caller made already with ``model``, by text: those texts are not run again. ``new``
+    claims were added in this transaction: they have no rows to read or move. Return the
     texts embedded.
     """
     if not claims:
         return 0
     model = model or embedder()
     ids = [claim.claim_id for claim in claims]
-    kept: dict[tuple[int, int], tuple[int, str, str]] = {
-        (row.claim_id, row.position): (row.id, row.model, row.text_hash)
-        for row in (
-            await session.execute(
-                sa.select(
-                    ClaimEmbedding.id,
-                    ClaimEmbedding.claim_id,
-                    ClaimEmbedding.position,
-                    ClaimEmbedding.model,
-                    ClaimEmbedding.text_hash,
-                ).where(ClaimEmbedding.claim_id.in_(ids))
-            )
-        ).all()
-    }
+    kept: dict[tuple[int, int], tuple[int, str, str]] = {}
+    if not new:
+        kept = {
+            (row.claim_id, row.position): (row.id, row.model, row.text_hash)
+            for row in (
+                await session.execute(
+                    sa.select(
+                        ClaimEmbedding.id,
+                        ClaimEmbedding.claim_id,
+                        ClaimEmbedding.position,
+                        ClaimEmbedding.model,
+                        ClaimEmbedding.text_hash,
+                    ).where(ClaimEmbedding.claim_id.in_(ids))
+                )
+            ).all()
+        }
     wanted: dict[tuple[int, int], tuple[str, str]] = {
         (claim.claim_id, position): (text, text_hash(text))
         for claim in claims
@@ -114,11 +118,12 @@ async def store(
     if stale:
         await session.execute(sa.delete(ClaimEmbedding).where(ClaimEmbedding.id.in_(stale)))
     touched = ids if touch else sorted(changed_claims)
-    await session.execute(
-        sa.update(ClaimEmbedding)
-        .where(ClaimEmbedding.claim_id.in_(touched))
-        .values(generation=generation)
-    )
+    if not new:
+        await session.execute(
+            sa.update(ClaimEmbedding)
+            .where(ClaimEmbedding.claim_id.in_(touched))
+            .values(generation=generation)
+        )
     if missing:
         vectors = _vectors_of(model, [wanted[key][0] for key in missing], embedded or {})
         await session.execute(

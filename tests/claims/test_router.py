@@ -1,5 +1,7 @@
 """Claims over HTTP: reads, search, curation, soft delete."""
 
+import re
+
 import httpx
 import pytest
 
@@ -13,6 +15,7 @@ from tests.factories import (
     make_topic,
 )
 from tests.problems import assert_problem
+from tests.server import LiveServer, counting
 
 SLUG = "sitting-switches-your-glutes-off"
 UNRELATED = [
@@ -269,3 +272,50 @@ class TestCommonWords:
 
         assert sorted(slugs("covid masks")) == sorted([masks["slug"], both["slug"]])
         assert len(slugs("covid")) == 10  # only common words: they still select
+
+
+# A create's statements, checked for near-duplicates, once the search index is loaded: the
+# key lookup; the duplicate statement; the index's generation and the rows written since
+# (their vectors and their claims' texts); the slug; the topics; the claim, its aliases (one
+# statement each on SQLite, which returns their keys a row at a time) and its topic; the
+# content generation; the vectors; the audit row, the change counter and the change.
+# SQLite also counts each BEGIN (of the key lookup's read and of the write).
+CREATE_STATEMENTS = {"sqlite": 18, "postgresql": 15}
+
+
+class TestCreateStatements:
+    def test_a_create_reads_nothing_a_new_claim_cannot_have(
+        self, editor: httpx.Client, live_server: LiveServer, backend: str
+    ) -> None:
+        make_topic(editor, "Glutes")
+        make_claim(editor, UNRELATED[0])
+        # The index is loaded, and the next create has one claim's rows to catch up on.
+        editor.get("/v1/claims", params={"q": "glutes"})
+        make_claim(editor, UNRELATED[1])
+        with counting(live_server) as statements:
+            response = editor.post(
+                "/v1/claims",
+                json={
+                    "statement": "Sitting switches your glutes off",
+                    "aliases": ["glute amnesia", "dead butt syndrome"],
+                    "topics": ["glutes"],
+                },
+            )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["verdict"] is None
+        assert body["evidence_summary"]["studies"] == 0
+        assert body["review"] == {
+            "needs_review": True,
+            "reasons": [{"reason": "no_verdict", "since": body["created_at"], "study_id": None}],
+        }
+        assert response.json() == editor.get(response.headers["location"]).json()
+        # No verdict, evidence, review reason or vector can hang from a claim being added.
+        read = [
+            statement
+            for statement in statements
+            if re.search(r"\b(FROM|JOIN)\s+(verdicts|evidence|review_reasons)\b", statement)
+            or re.match(r"\s*(UPDATE claim_embeddings|SELECT claim_embeddings\.id)", statement)
+        ]
+        assert read == []
+        assert len(statements) == CREATE_STATEMENTS[backend], statements
