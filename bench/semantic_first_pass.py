@@ -76,7 +76,7 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s; load average {os.getloadavg()[0]:.1f}"
     )
     asked = [question for question, _ in questions("seed_questions.yaml", "claim")]
-    asked += [question for question, _ in questions("healthfc_questions.yaml", "claim")]
+    asked += [question for question, _ in questions("healthfc_questions.yaml", "row")]
     texts = asked + claim_texts
     model = get_embedder()
     queries = model.embed(texts)

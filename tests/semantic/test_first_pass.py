@@ -1,10 +1,13 @@
 """Past the exact scan, a first pass over projected vectors picks the claims scored in full."""
 
+import httpx
 import numpy as np
 import pytest
 
+from app.config import get_settings
 from app.semantic.index import FIRST_PASS_DIMENSIONS, FIRST_PASS_SPARE, ClaimIndex
 from app.semantic.words import stems
+from tests.factories import make_claim
 
 DIMENSIONS = 384
 CLAIMS = 3000
@@ -84,3 +87,54 @@ def test_claims_put_after_the_projection_are_projected(index: ClaimIndex) -> Non
     assert cosines[0] == pytest.approx(1.0, abs=1e-5)
     start = int(index.starts[index.slots[CLAIMS + 1]])
     assert np.allclose(index.projected[start], question @ index.basis, atol=1e-6)
+
+
+SEED = [
+    ("Sitting for hours every day switches your glutes off", ["glute amnesia"]),
+    ("Creatine causes hair loss", ["creatine baldness"]),
+    ("Hip thrusts work your glutes harder than squats", []),
+    ("Vitamin C prevents colds", ["vitamin c for the common cold"]),
+    ("Coffee stunts growth", []),
+    ("Sitting is the new smoking", ["sitting disease"]),
+]
+QUESTIONS = [
+    "are my glutes dead from desk work?",
+    "is sitting the same as smoking cigarettes",
+    "does creatine make you bald",
+    "orange juice when I have a cold",
+]
+
+
+def answers(client: httpx.Client) -> list[list[tuple[str, float]]]:
+    """Return, per question, the search's slugs and the match endpoint's slugs and scores."""
+    found = []
+    for question in QUESTIONS:
+        page = client.get("/v1/claims", params={"q": question, "sort": "relevance"}).json()
+        matched = client.post("/v1/claims/match", json={"text": question, "limit": 5}).json()
+        found.append([(item["slug"], 0.0) for item in page["items"]])
+        found.append([(item["claim"]["slug"], item["score"]) for item in matched["items"]])
+    return found
+
+
+def test_searches_answer_the_same_with_the_first_pass(
+    editor: httpx.Client, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for statement, aliases in SEED:
+        make_claim(editor, statement, aliases=aliases)
+    full = answers(client)
+    # The server reads its settings per search: with no exact scan, every search takes the
+    # first pass over the projection.
+    monkeypatch.setenv("CITEDB_SEMANTIC_EXACT_ROWS", "0")
+    get_settings.cache_clear()
+    try:
+        first_pass = answers(client)
+    finally:
+        monkeypatch.delenv("CITEDB_SEMANTIC_EXACT_ROWS")
+        get_settings.cache_clear()
+    assert [[slug for slug, _ in answer] for answer in first_pass] == [
+        [slug for slug, _ in answer] for answer in full
+    ]
+    assert [[score for _, score in answer] for answer in first_pass] == [
+        [pytest.approx(score, abs=1e-4) for _, score in answer] for answer in full
+    ]
+    assert full[0][0][0].startswith("sitting-for-hours")
