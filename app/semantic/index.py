@@ -77,7 +77,7 @@ COMPOUND_STEM_CUT = 3
 # kept ones) the projection is computed from. Measured in bench/semantic_first_pass.py.
 FIRST_PASS_DIMENSIONS = 64
 FIRST_PASS_SPARE = 200
-BASIS_SAMPLE = 50_000
+BASIS_SAMPLE = 20_000
 
 
 # Claims read in one statement of a full load: their vectors and texts only are in memory
@@ -293,7 +293,7 @@ class ClaimIndex:
                 return min(known, key=lambda compound: (len(compound), compound))
         return None
 
-    def _project(self) -> None:
+    def project(self) -> None:
         """Find the first pass's directions and project every kept vector on them.
 
         The directions are the leading eigenvectors of the kept vectors' second-moment matrix:
@@ -301,8 +301,8 @@ class ClaimIndex:
         """
         live = np.flatnonzero(self.owners[: self.used])
         picked = live[np.linspace(0, len(live) - 1, min(len(live), BASIS_SAMPLE)).astype(np.int64)]
-        sample = self.vectors[picked].astype(np.float64)
-        _, axes = np.linalg.eigh(sample.T @ sample)
+        sample = self.vectors[picked]
+        _, axes = np.linalg.eigh((sample.T @ sample).astype(np.float64))
         basis = np.ascontiguousarray(axes[:, ::-1][:, :FIRST_PASS_DIMENSIONS], dtype=np.float32)
         projected = _empty_matrix(len(self.owners), FIRST_PASS_DIMENSIONS)
         for block in range(0, self.used, 65536):
@@ -360,7 +360,7 @@ class ClaimIndex:
             )
         else:
             if self.basis is None:
-                self._project()
+                self.project()
             assert self.basis is not None
             owners = self.owners[: self.used]
             rough = np.full(slots + 1, -1.0, dtype=np.float32)
@@ -513,6 +513,10 @@ async def _load_all(session: AsyncSession, index: ClaimIndex, generation: int) -
         texts = await _claim_texts(session, sa.and_(_CLAIM_WORDS.id > low, _CLAIM_WORDS.id <= high))
         _put_rows(index, rows, texts)
         del rows, texts
+    if index.used > get_settings().semantic_exact_rows and index.dimensions > FIRST_PASS_DIMENSIONS:
+        # Here rather than in the first search that needs it (~1 s at 300,000 vectors).
+        with index.lock:
+            index.project()
     # Every row committed before ``generation`` was read is at most ``generation``; rows read
     # that are newer are read again by the next catch-up, which is harmless.
     index.through = generation
