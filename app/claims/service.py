@@ -362,11 +362,22 @@ async def _ensure_not_similar(session: AsyncSession, statement: str, vector: Vec
     }
     if not close:
         return
-    live = await _live_by_id(session, builtins.list(close))
+    # Their slugs and statements only: one statement, not the claims with their children.
+    live = (
+        await session.execute(
+            select(Claim.id, Claim.slug, Claim.statement).where(
+                Claim.id.in_(builtins.list(close)), Claim.deleted_at.is_(None)
+            )
+        )
+    ).all()
     found = [
-        {"url": claim_url(claim), "statement": claim.statement, "score": round(close[id_], 4)}
-        for id_, claim in sorted(live.items(), key=lambda item: -close[item[0]])
-        if similar.same_claim(claim.statement, statement, close[id_])
+        {
+            "url": f"/v1/claims/{row.slug}",
+            "statement": row.statement,
+            "score": round(close[row.id], 4),
+        }
+        for row in sorted(live, key=lambda row: -close[row.id])
+        if similar.same_claim(row.statement, statement, close[row.id])
     ]
     if found:
         raise SimilarClaim(

@@ -1,5 +1,7 @@
 """Matching sentences to claims, and the similar-claim check on create, over HTTP."""
 
+import re
+
 import httpx
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ from app.semantic.index import TYPO_WEIGHT, ClaimIndex
 from app.semantic.words import stems
 from tests.factories import make_claim
 from tests.problems import assert_problem
+from tests.server import LiveServer, counting
 
 HEADLINE = "Sitting for hours every day switches your glutes off"
 OTHERS = [
@@ -65,9 +68,19 @@ class TestMatch:
 
 
 class TestSimilarOnCreate:
-    def test_a_paraphrase_is_409_with_similar(self, editor: httpx.Client) -> None:
+    def test_a_paraphrase_is_409_with_similar(
+        self, editor: httpx.Client, live_server: LiveServer
+    ) -> None:
         slugs = seed_claims(editor)
-        body = assert_problem(editor.post("/v1/claims", json={"statement": PARAPHRASE}), 409)
+        with counting(live_server) as statements:
+            body = assert_problem(editor.post("/v1/claims", json={"statement": PARAPHRASE}), 409)
+        # The close claims' slugs and statements are read in one statement, without their
+        # aliases and topics.
+        assert not [
+            statement
+            for statement in statements
+            if re.search(r"\bFROM (claim_aliases|claim_topics)\b", statement)
+        ]
         existing = f"/v1/claims/{slugs[OTHERS[3]]}"
         assert [claim["url"] for claim in body["similar"]] == [existing]
         assert body["similar"][0]["statement"] == OTHERS[3]
