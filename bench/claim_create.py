@@ -45,14 +45,14 @@ class Target:
     pg_database: str | None = None
 
 
-def add_editor_key(target: Target) -> str:
-    """Store a new editor key in the target's database; return its secret."""
+def add_editor_key(*, sqlite_path: Path | None, pg_database: str | None) -> str:
+    """Store a new editor key in a SQLite file or a PostgreSQL database; return its secret."""
     from app.auth.keys import generate_secret
 
     new = generate_secret()
     values = (f"bench-create-{new.prefix}", "editor", new.prefix, new.secret_hash)
-    if target.sqlite_path is not None:
-        connection = sqlite3.connect(target.sqlite_path)
+    if sqlite_path is not None:
+        connection = sqlite3.connect(sqlite_path)
         with connection:
             connection.execute(
                 "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
@@ -63,7 +63,7 @@ def add_editor_key(target: Target) -> str:
     else:
         import psycopg
 
-        with psycopg.connect(f"{generate.PG_SERVER}/{target.pg_database}") as pg:
+        with psycopg.connect(f"{generate.PG_SERVER}/{pg_database}") as pg:
             pg.execute(
                 "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
                 "VALUES (%s, %s, %s, %s, now())",
@@ -119,7 +119,7 @@ def measure(targets: list[Target], repeats: int, per_repeat: int) -> dict[str, S
     series: dict[str, Series] = {}
     clients: dict[str, httpx.Client] = {}
     for each in targets:
-        key = add_editor_key(each)
+        key = add_editor_key(sqlite_path=each.sqlite_path, pg_database=each.pg_database)
         client = httpx.Client(
             base_url=each.server.base_url,
             timeout=600,
