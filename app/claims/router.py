@@ -11,7 +11,7 @@ from app.claims.schemas import ClaimCreate, ClaimRead, ClaimUpdate, MatchRequest
 from app.db import RowsDep, SessionDep
 from app.errors import problem_responses
 from app.http_cache import conditional_response, model_response, write_response
-from app.pagination import FIRST_PAGE, Page, PageParams, page_response
+from app.pagination import FIRST_PAGE, Page, PageParams, link_header, page_response
 from app.params import ClaimPath
 from app.response_cache import ScopedByEntities
 from app.vocabularies import Certainty, Rating
@@ -30,6 +30,7 @@ ClaimSort = Literal["relevance", "updated_at", "-updated_at", "statement"]
 async def list_(
     request: Request,
     session: SessionDep,
+    plain_rows: RowsDep,
     q: Annotated[
         str | None,
         Query(
@@ -61,6 +62,12 @@ async def list_(
     page: PageParams = FIRST_PAGE,
 ) -> Response:
     """Search claims by free text or a question, filter by topic and verdict, and page."""
+    if q:
+        filtered = bool(topic or verdict or certainty is not None or needs_review is not None)
+        searched = await rows.search(session, plain_rows, page, q=q, filtered=filtered, sort=sort)
+        if searched is not None:
+            headers = link_header(request, searched.next_cursor)
+            return conditional_response(request, searched.body, headers=headers)
     found = await service.list(
         session,
         page,

@@ -234,11 +234,7 @@ async def list(
         terms = search_terms(q)
         if not terms:
             return Page[ClaimRead](items=[], next_cursor=None)
-        ranking = (
-            await semantic_index.rank(session, question=q, limit=SEARCH_CANDIDATES)
-            if get_settings().semantic_search
-            else None
-        )
+        ranking = await ranked_search(session, q=q)
         if ranking is not None:
             ranked = scored_claims(_dialect(session), ranking.claim_ids, ranking.scores).subquery(
                 "ranked"
@@ -253,6 +249,14 @@ async def list(
         )
     order = relevance if sort == "relevance" else SORTS[sort]
     return await _page(session, _with_children(statement), sort=order, page=page)
+
+
+async def ranked_search(session: AsyncSession, *, q: str) -> semantic_index.Ranking | None:
+    """Return the claims a search ranks for ``q`` by meaning and words (SEARCH_CANDIDATES at
+    most), or None when it ranks by words alone (semantic search off, or no vectors yet)."""
+    if not get_settings().semantic_search:
+        return None
+    return await semantic_index.rank(session, question=q, limit=SEARCH_CANDIDATES)
 
 
 async def review_queue(
