@@ -81,12 +81,17 @@ class Sample:
 
 
 def sample(claims: int) -> Sample:
-    """Pick the claims (live ones, spread over the table) and realistic questions from the data."""
+    """Pick the claims (live ones, spread over the table) and realistic questions from the data.
+
+    Only generated claims (ids up to ``claims``): those an earlier run's creates added to the
+    kept data differ between the databases.
+    """
     rng = random.Random(generate.SEED + 1)
     connection = sqlite3.connect(f"file:{generate.SQLITE_PATH}?mode=ro", uri=True)
     try:
         rows = connection.execute(
-            "SELECT id, slug FROM claims WHERE deleted_at IS NULL ORDER BY id"
+            "SELECT id, slug FROM claims WHERE deleted_at IS NULL AND id <= ? ORDER BY id",
+            (claims,),
         ).fetchall()
     finally:
         connection.close()
