@@ -16,7 +16,6 @@ many checked for near-duplicates, on each process in turn, with the bodies of wo
 
 import argparse
 import os
-import sqlite3
 import statistics
 import time
 from collections.abc import Iterator
@@ -28,8 +27,8 @@ import httpx
 
 from bench import generate
 from bench.harness import BIN, Server
-from bench.run import NO_RATE_LIMITS, uncached_environment
-from bench.semantic_http import Series, questions
+from bench.run import NO_RATE_LIMITS, add_editor_key, uncached_environment
+from bench.semantic_http import Series, create_body, questions
 
 MODES = {"allow_similar=true": "?allow_similar=true", "checked for near-duplicates": ""}
 
@@ -43,33 +42,6 @@ class Target:
     server: Server
     sqlite_path: Path | None = None
     pg_database: str | None = None
-
-
-def add_editor_key(*, sqlite_path: Path | None, pg_database: str | None) -> str:
-    """Store a new editor key in a SQLite file or a PostgreSQL database; return its secret."""
-    from app.auth.keys import generate_secret
-
-    new = generate_secret()
-    values = (f"bench-create-{new.prefix}", "editor", new.prefix, new.secret_hash)
-    if sqlite_path is not None:
-        connection = sqlite3.connect(sqlite_path)
-        with connection:
-            connection.execute(
-                "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
-                "VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)",
-                values,
-            )
-        connection.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(f"{generate.PG_SERVER}/{pg_database}") as pg:
-            pg.execute(
-                "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
-                "VALUES (%s, %s, %s, %s, now())",
-                values,
-            )
-    return new.secret
 
 
 def target(
@@ -141,13 +113,8 @@ def measure(targets: list[Target], repeats: int, per_repeat: int) -> dict[str, S
                     samples = []
                     for index in range(per_repeat):
                         number += 1
-                        question = asked[(repeat * per_repeat + index) % len(asked)].rstrip("?. ")
-                        # A number of its own: the near-duplicate rule never calls two claims
-                        # with different numbers the same, so every create is added (201).
-                        body = {
-                            "statement": f"{question}, in a trial of {number} adults",
-                            "aliases": [f"trial {number}", f"{question.split()[-1]} {number}"],
-                        }
+                        question = asked[(repeat * per_repeat + index) % len(asked)]
+                        body = create_body(question, number)
                         started = time.perf_counter()
                         response = client.post(f"/v1/claims{query}", json=body)
                         samples.append((time.perf_counter() - started) * 1000)

@@ -24,8 +24,8 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.claim_create import add_editor_key
 from bench.inprocess import running_app
+from bench.run import add_editor_key
 from bench.semantic_http import questions
 
 WARM_UP = 3

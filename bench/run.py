@@ -214,13 +214,20 @@ def servers(backends: list[str], workloads: str = "") -> dict[str, Server]:
 
 
 def editor_key(backend: str) -> str:
-    """Store a new editor key in the benchmark's database (as `citedb create-key` does)."""
+    """Store a new editor key in the benchmark's database of ``backend``; return its secret."""
+    if backend == "sqlite":
+        return add_editor_key(sqlite_path=generate.SQLITE_PATH, pg_database=None)
+    return add_editor_key(sqlite_path=None, pg_database=generate.PG_DATABASE)
+
+
+def add_editor_key(*, sqlite_path: Path | None, pg_database: str | None) -> str:
+    """Store a new editor key in a SQLite file or a PostgreSQL database; return its secret."""
     from app.auth.keys import generate_secret
 
     new = generate_secret()
     values = (f"bench-writer-{new.prefix}", "editor", new.prefix, new.secret_hash)
-    if backend == "sqlite":
-        connection = sqlite3.connect(generate.SQLITE_PATH)
+    if sqlite_path is not None:
+        connection = sqlite3.connect(sqlite_path)
         with connection:
             connection.execute(
                 "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
@@ -231,7 +238,7 @@ def editor_key(backend: str) -> str:
     else:
         import psycopg
 
-        with psycopg.connect(f"{generate.PG_SERVER}/{generate.PG_DATABASE}") as pg:
+        with psycopg.connect(f"{generate.PG_SERVER}/{pg_database}") as pg:
             pg.execute(
                 "INSERT INTO api_keys (name, role, prefix, secret_hash, created_at) "
                 "VALUES (%s, %s, %s, %s, now())",

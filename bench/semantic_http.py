@@ -50,6 +50,19 @@ def questions() -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def create_body(question: str, number: int) -> dict[str, object]:
+    """Return a claim to create from a question: a statement and two aliases (three texts).
+
+    Each has a number of its own: the near-duplicate rule never calls two claims with
+    different numbers the same, so every create is added (201).
+    """
+    question = question.rstrip("?. ")
+    return {
+        "statement": f"{question}, in a trial of {number} adults",
+        "aliases": [f"trial {number}", f"{question.split()[-1]} {number}"],
+    }
+
+
 @dataclass
 class Series:
     """One kind of request made one at a time, in repeats; milliseconds per repeat."""
@@ -186,13 +199,7 @@ def create(
                 series = report.creates[f"{backend} {mode}"]
                 for index in range(per_repeat):
                     number += 1
-                    question = asked[(repeat * per_repeat + index) % len(asked)].rstrip("?. ")
-                    # A number of its own: the near-duplicate rule never calls two claims with
-                    # different numbers the same, so every create is added (201).
-                    body = {
-                        "statement": f"{question}, in a trial of {number} adults",
-                        "aliases": [f"trial {number}", f"{question.split()[-1]} {number}"],
-                    }
+                    body = create_body(asked[(repeat * per_repeat + index) % len(asked)], number)
                     started = time.perf_counter()
                     response = client.post(f"/v1/claims{query}", json=body)
                     samples.append((time.perf_counter() - started) * 1000)
