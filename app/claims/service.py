@@ -397,14 +397,24 @@ async def create(
     """Add a claim; 409 when its statement or chosen slug is taken, or (unless
     ``allow_similar``) when a claim that means the same exists."""
     statement = data.statement
-    await _ensure_new_statement(session, statement)
-    embedded: dict[str, Vectors] = {}
-    if not allow_similar and get_settings().semantic_search:
-        # Each text is embedded once, in the one batch the claim's vectors would be made in:
-        # the statement's vector is the near-duplicate check's question, then stored.
-        texts = [statement, *data.aliases]
-        embedded = dict(zip(texts, semantic_service.embedder().embed(texts), strict=True))
-        await _ensure_not_similar(session, statement, embedded[statement])
+    texts = [statement, *data.aliases]
+    # Each text is embedded once, while the checks and inserts run: the statement's vector is
+    # the near-duplicate check's question, and all are stored.
+    async with semantic_service.embedding_aside(texts) as vectors:
+        await _ensure_new_statement(session, statement)
+        if not allow_similar and get_settings().semantic_search:
+            await _ensure_not_similar(session, statement, (await vectors)[0])
+        claim = await _added(session, data)
+        embedded = dict(zip(texts, await vectors, strict=True))
+    await semantic_service.store(
+        session, claims=[semantic_service.texts_of(claim)], embedded=embedded, new=True
+    )
+    return await audit_service.created(session, actor=actor, entity="claim", after=read_new(claim))
+
+
+async def _added(session: AsyncSession, data: ClaimCreate) -> Claim:
+    """Add the claim ``data`` describes under its chosen slug (409 when taken) or a free one."""
+    statement = data.statement
     if data.slug is not None:
         if await _slug_taken(session, data.slug):
             holder = (
@@ -433,10 +443,7 @@ async def create(
     _set_aliases(claim, data.aliases)
     session.add(claim)
     await session.flush()
-    await semantic_service.store(
-        session, claims=[semantic_service.texts_of(claim)], embedded=embedded, new=True
-    )
-    return await audit_service.created(session, actor=actor, entity="claim", after=read_new(claim))
+    return claim
 
 
 async def update(

@@ -6,8 +6,10 @@ statement. Summaries are not embedded (they are long, and take most of a create'
 little gain in ranking); their words still count in the hybrid ranking.
 """
 
+import asyncio
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +44,24 @@ def text_hash(text: str) -> str:
 def embedder() -> Embedder:
     """Return the configured embedding model, loaded once per process."""
     return get_embedder(get_settings().embedding_model)
+
+
+@asynccontextmanager
+async def embedding_aside(texts: Sequence[str]) -> AsyncIterator["asyncio.Future[Vectors]"]:
+    """Embed ``texts`` in a worker thread while the block runs; yield their vectors' future.
+
+    A write's checks and inserts then run while the model works (numpy leaves the GIL in its
+    products). The texts go in as one call, the batch :func:`store` would make, so the vectors
+    are the same.
+    """
+    future = asyncio.ensure_future(asyncio.to_thread(embedder().embed, list(texts)))
+    try:
+        yield future
+    finally:
+        if not future.done():
+            future.cancel()
+        elif not future.cancelled():
+            future.exception()  # retrieved: a block that failed first never awaited it
 
 
 async def next_generation(session: AsyncSession) -> int:
