@@ -46,7 +46,11 @@ class Embedder(Protocol):
         """Return the length of each vector."""
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        """Return one L2-normalised float32 row per text, in order."""
+        """Return one L2-normalised float32 row per text, in order.
+
+        Called from the event loop's thread and from worker threads (a create embeds its
+        texts aside while its checks run), possibly at the same time.
+        """
 
 
 class ModelFilesInvalid(RuntimeError):
