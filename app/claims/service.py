@@ -3,7 +3,7 @@
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import Select, func, or_, select
@@ -70,7 +70,14 @@ class SimilarClaim(Conflict):
         self.extra["similar"] = similar
 
 
-def claim_url(claim: Claim) -> str:
+class _Slugged(Protocol):
+    """A claim, or a row of one, with its slug."""
+
+    @property
+    def slug(self) -> str: ...
+
+
+def claim_url(claim: _Slugged) -> str:
     """Return the canonical path of a claim."""
     return f"/v1/claims/{claim.slug}"
 
@@ -376,7 +383,7 @@ async def _ensure_not_similar(session: AsyncSession, statement: str, vector: Vec
     ).all()
     found = [
         {
-            "url": f"/v1/claims/{row.slug}",
+            "url": claim_url(row),
             "statement": row.statement,
             "score": round(close[row.id], 4),
         }
